@@ -1,0 +1,2 @@
+//! UniFFI skin over `microlearn-core`. Filled in by the bindings issue.
+uniffi::setup_scaffolding!();

@@ -1,0 +1,148 @@
+//! Offline content: the card model, the catalog tables, JSON Lines import, catalog sync and the
+//! media cache.
+//!
+//! *Why cards are stored as JSON plus a few columns:* the card shape will keep growing; the JSON is
+//! the source of truth, and only what queries filter on (format, duration, locale, tags) is copied
+//! into columns. Every change to cards goes through [`apply_changes`], which also updates the
+//! search index in the same transaction, so the catalog and its index can never disagree.
+
+pub mod card;
+pub mod import;
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+pub use card::{Card, CardFormat, CardSource, MediaAsset, QuizQuestion};
+pub use import::{ImportReport, parse_jsonl};
+
+use crate::store::schema::ModuleSchema;
+
+/// Errors about catalog content.
+#[derive(Debug, thiserror::Error)]
+pub enum ContentError {
+    /// A card broke a rule of the card model.
+    #[error("invalid card {id:?}: {reason}")]
+    InvalidCard {
+        /// The card's id (as given, possibly malformed).
+        id: String,
+        /// What rule it broke.
+        reason: String,
+    },
+    /// A line of a JSON Lines file could not be parsed.
+    #[error("line {line}: {message}")]
+    Parse {
+        /// 1-based line number.
+        line: usize,
+        /// What the parser said.
+        message: String,
+    },
+    /// The same card id appears twice in one import or shard.
+    #[error("duplicate card id {0:?}")]
+    DuplicateId(String),
+    /// A JSON document could not be parsed or serialized.
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// The content module's tables.
+pub static SCHEMA: ModuleSchema = ModuleSchema {
+    name: "content",
+    version: 1,
+    upgrade_from,
+};
+
+fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
+    match from {
+        0 => tx.execute_batch(
+            "CREATE TABLE cards (
+                id               TEXT PRIMARY KEY,
+                revision         INTEGER NOT NULL,
+                title            TEXT NOT NULL,
+                format           TEXT NOT NULL,
+                duration_seconds INTEGER NOT NULL,
+                locale           TEXT NOT NULL,
+                source           TEXT NOT NULL,
+                json             TEXT NOT NULL,
+                stored_at        INTEGER NOT NULL
+            );
+            CREATE TABLE card_tags (
+                card_id TEXT NOT NULL REFERENCES cards(id) ON DELETE CASCADE,
+                tag     TEXT NOT NULL,
+                PRIMARY KEY (card_id, tag)
+            ) WITHOUT ROWID;
+            CREATE INDEX card_tags_by_tag ON card_tags(tag);",
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// Inserts or replaces `upserts` and deletes `deletes`, in the caller's transaction, keeping the
+/// search index in step. Every card must already be validated.
+pub fn apply_changes(
+    tx: &Transaction<'_>,
+    upserts: &[Card],
+    deletes: &[String],
+) -> rusqlite::Result<()> {
+    let now = chrono::Utc::now().timestamp();
+    {
+        let mut del_card = tx.prepare_cached("DELETE FROM cards WHERE id = ?1")?;
+        for id in deletes {
+            del_card.execute([id])?;
+        }
+        let mut put_card = tx.prepare_cached(
+            "INSERT INTO cards(id, revision, title, format, duration_seconds, locale, source, json,
+                               stored_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT(id) DO UPDATE SET revision = excluded.revision, title = excluded.title,
+                format = excluded.format, duration_seconds = excluded.duration_seconds,
+                locale = excluded.locale, source = excluded.source, json = excluded.json,
+                stored_at = excluded.stored_at",
+        )?;
+        let mut del_tags = tx.prepare_cached("DELETE FROM card_tags WHERE card_id = ?1")?;
+        let mut put_tag =
+            tx.prepare_cached("INSERT OR IGNORE INTO card_tags(card_id, tag) VALUES (?1, ?2)")?;
+        for card in upserts {
+            let json = serde_json::to_string(card)
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            put_card.execute(params![
+                card.id,
+                card.revision as i64,
+                card.title,
+                card.format.as_str(),
+                card.duration_seconds,
+                card.locale,
+                serde_json::to_value(card.source)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                json,
+                now
+            ])?;
+            del_tags.execute([&card.id])?;
+            for tag in card.tags.iter().chain(&card.topics) {
+                put_tag.execute(params![card.id, tag.to_lowercase()])?;
+            }
+        }
+    }
+    crate::search::on_cards_changed(tx, upserts, deletes)?;
+    Ok(())
+}
+
+/// Reads one card.
+pub fn get_card(conn: &Connection, id: &str) -> rusqlite::Result<Option<Card>> {
+    let json: Option<String> = conn
+        .prepare_cached("SELECT json FROM cards WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    json.map(|j| {
+        serde_json::from_str(&j).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
+    })
+    .transpose()
+}
+
+/// Number of cards in the catalog.
+pub fn count_cards(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row("SELECT count(*) FROM cards", [], |r| r.get::<_, i64>(0))
+        .map(|n| n as u64)
+}

@@ -1,0 +1,33 @@
+//! The crate-wide error type. Each module has its own typed error enum that says precisely what
+//! went wrong; [`Error`] wraps them so that callers (the CLI, the FFI) can match on one type.
+
+use crate::{content::ContentError, store::StoreError};
+
+/// Every error the core can return.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The local database could not be opened, migrated, read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Catalog content was malformed, inconsistent or could not be fetched.
+    #[error(transparent)]
+    Content(#[from] ContentError),
+    /// A thing the caller named does not exist (a card id, a question id …).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The caller passed an argument the core cannot use.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// A filesystem operation failed.
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Store(StoreError::Sqlite(e))
+    }
+}
+
+/// Result alias used throughout the core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,25 @@
+//! Placeholder for the `search` module; its issue fills it in.
+
+use rusqlite::Transaction;
+
+use crate::store::schema::ModuleSchema;
+
+/// The search module's tables.
+pub static SCHEMA: ModuleSchema = ModuleSchema {
+    name: "search",
+    version: 0,
+    upgrade_from,
+};
+
+fn upgrade_from(_tx: &Transaction<'_>, _from: u32) -> rusqlite::Result<()> {
+    Ok(())
+}
+
+/// Keeps the search index in step with a catalog change, inside the catalog's transaction.
+pub fn on_cards_changed(
+    _tx: &Transaction<'_>,
+    _upserts: &[crate::content::Card],
+    _deletes: &[String],
+) -> rusqlite::Result<()> {
+    Ok(())
+}
