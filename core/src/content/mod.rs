@@ -69,7 +69,29 @@ fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
                 tag     TEXT NOT NULL,
                 PRIMARY KEY (card_id, tag)
             ) WITHOUT ROWID;
-            CREATE INDEX card_tags_by_tag ON card_tags(tag);",
+            CREATE INDEX card_tags_by_tag ON card_tags(tag);
+            -- Media each card refers to. A card is 'downloaded' when every row here for it has a
+            -- matching row in media_files (a card without media is always downloaded).
+            CREATE TABLE card_media (
+                card_id   TEXT NOT NULL REFERENCES cards(id) ON DELETE CASCADE,
+                sha256    TEXT NOT NULL,
+                url       TEXT NOT NULL,
+                mime_type TEXT NOT NULL,
+                bytes     INTEGER NOT NULL,
+                PRIMARY KEY (card_id, sha256)
+            ) WITHOUT ROWID;
+            CREATE INDEX card_media_by_sha ON card_media(sha256);
+            -- Verified media files present in the cache, named by their SHA-256.
+            CREATE TABLE media_files (
+                sha256    TEXT PRIMARY KEY,
+                bytes     INTEGER NOT NULL,
+                last_used INTEGER NOT NULL
+            );
+            -- Cards the learner pinned for offline use; their media is never evicted.
+            CREATE TABLE pinned_cards (
+                card_id   TEXT PRIMARY KEY,
+                pinned_at INTEGER NOT NULL
+            );",
         ),
         _ => Ok(()),
     }
@@ -100,6 +122,11 @@ pub fn apply_changes(
         let mut del_tags = tx.prepare_cached("DELETE FROM card_tags WHERE card_id = ?1")?;
         let mut put_tag =
             tx.prepare_cached("INSERT OR IGNORE INTO card_tags(card_id, tag) VALUES (?1, ?2)")?;
+        let mut del_media = tx.prepare_cached("DELETE FROM card_media WHERE card_id = ?1")?;
+        let mut put_media = tx.prepare_cached(
+            "INSERT OR IGNORE INTO card_media(card_id, sha256, url, mime_type, bytes)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
         for card in upserts {
             let json = serde_json::to_string(card)
                 .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
@@ -121,9 +148,20 @@ pub fn apply_changes(
             for tag in card.tags.iter().chain(&card.topics) {
                 put_tag.execute(params![card.id, tag.to_lowercase()])?;
             }
+            del_media.execute([&card.id])?;
+            for m in &card.media {
+                put_media.execute(params![
+                    card.id,
+                    m.sha256,
+                    m.url,
+                    m.mime_type,
+                    m.bytes as i64
+                ])?;
+            }
         }
     }
     crate::search::on_cards_changed(tx, upserts, deletes)?;
+    crate::quiz::on_cards_changed(tx, upserts, deletes)?;
     Ok(())
 }
 

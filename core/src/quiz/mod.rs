@@ -14,3 +14,12 @@ pub static SCHEMA: ModuleSchema = ModuleSchema {
 fn upgrade_from(_tx: &Transaction<'_>, _from: u32) -> rusqlite::Result<()> {
     Ok(())
 }
+
+/// Keeps the quiz's question tables in step with a catalog change, inside the catalog's transaction.
+pub fn on_cards_changed(
+    _tx: &Transaction<'_>,
+    _upserts: &[crate::content::Card],
+    _deletes: &[String],
+) -> rusqlite::Result<()> {
+    Ok(())
+}
