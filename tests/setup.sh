@@ -1,16 +1,10 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs on a fresh Debian machine with Rust. Idempotent: each step
-# checks first and does nothing when its tool is already there.
+# Installs what the test suite needs on a fresh Debian machine with Rust. Idempotent: each script in
+# tests/setup.d/ checks first and does nothing when its tool is already there. One script per tool
+# (nginx, the LRS, the Kotlin toolchain …), run in name order.
 set -euo pipefail
-
-need_apt=()
-add_apt() { command -v "$1" >/dev/null 2>&1 || need_apt+=("$2"); }
-
-add_apt nginx nginx
-
-if ((${#need_apt[@]})); then
-  export DEBIAN_FRONTEND=noninteractive
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
-fi
+cd "$(dirname "$0")"
+for script in setup.d/*.sh; do
+  echo "== setup: $script"
+  bash "$script"
+done

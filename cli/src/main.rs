@@ -3,8 +3,14 @@
 //! Every command prints a human-readable result by default and one JSON document with `--json`,
 //! for scripts. Each group of commands lives in its own module.
 
+mod bench;
 mod content_cmd;
+mod nudge_cmd;
 mod output;
+mod quiz_cmd;
+mod search_cmd;
+mod sync_cmd;
+mod xapi_cmd;
 
 use std::path::PathBuf;
 
@@ -45,6 +51,36 @@ enum Command {
     },
     /// Show what the local store holds.
     Status,
+    /// Publish a catalog: build an index and shards for any static host.
+    Catalog {
+        #[command(subcommand)]
+        cmd: sync_cmd::CatalogCmd,
+    },
+    /// Sync the offline catalog from a published index URL.
+    Sync(sync_cmd::SyncArgs),
+    /// Keep cards (and their media) available offline.
+    Pin(sync_cmd::PinArgs),
+    /// Search the offline catalog.
+    Search(search_cmd::SearchArgs),
+    /// Take today's quiz session in the terminal.
+    Quiz(quiz_cmd::QuizArgs),
+    /// Streak, points, badges and topic mastery.
+    Progress(quiz_cmd::ProgressArgs),
+    /// Push-nudge planning.
+    Nudges {
+        #[command(subcommand)]
+        cmd: nudge_cmd::NudgesCmd,
+    },
+    /// The xAPI statement queue.
+    Xapi {
+        #[command(subcommand)]
+        cmd: xapi_cmd::XapiCmd,
+    },
+    /// Benchmarks; each prints a table and, last, one JSON line.
+    Bench {
+        #[command(subcommand)]
+        which: bench::BenchCmd,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -55,6 +91,15 @@ fn main() -> std::process::ExitCode {
         Command::Import { file } => content_cmd::import(&cli.data_dir, &file, &out),
         Command::Show { id } => content_cmd::show(&cli.data_dir, &id, &out),
         Command::Status => content_cmd::status(&cli.data_dir, &out),
+        Command::Catalog { cmd } => sync_cmd::catalog(&cli.data_dir, cmd, &out),
+        Command::Sync(args) => sync_cmd::sync(&cli.data_dir, args, &out),
+        Command::Pin(args) => sync_cmd::pin(&cli.data_dir, args, &out),
+        Command::Search(args) => search_cmd::run(&cli.data_dir, args, &out),
+        Command::Quiz(args) => quiz_cmd::quiz(&cli.data_dir, args, &out),
+        Command::Progress(args) => quiz_cmd::progress(&cli.data_dir, args, &out),
+        Command::Nudges { cmd } => nudge_cmd::run(&cli.data_dir, cmd, &out),
+        Command::Xapi { cmd } => xapi_cmd::run(&cli.data_dir, cmd, &out),
+        Command::Bench { which } => bench::run(&cli.data_dir, which),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,7 +1,10 @@
 //! The crate-wide error type. Each module has its own typed error enum that says precisely what
 //! went wrong; [`Error`] wraps them so that callers (the CLI, the FFI) can match on one type.
 
-use crate::{content::ContentError, store::StoreError};
+use crate::{
+    content::ContentError, nudge::NudgeError, quiz::QuizError, search::SearchError,
+    store::StoreError, xapi::XapiError,
+};
 
 /// Every error the core can return.
 #[derive(Debug, thiserror::Error)]
@@ -12,6 +15,18 @@ pub enum Error {
     /// Catalog content was malformed, inconsistent or could not be fetched.
     #[error(transparent)]
     Content(#[from] ContentError),
+    /// A search query could not be run.
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    /// A quiz operation failed.
+    #[error(transparent)]
+    Quiz(#[from] QuizError),
+    /// A nudge plan could not be made.
+    #[error(transparent)]
+    Nudge(#[from] NudgeError),
+    /// An xAPI operation failed.
+    #[error(transparent)]
+    Xapi(#[from] XapiError),
     /// A thing the caller named does not exist (a card id, a question id …).
     #[error("not found: {0}")]
     NotFound(String),

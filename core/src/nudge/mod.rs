@@ -1,4 +1,6 @@
-//! Placeholder for the `nudge` module; its issue fills it in.
+//! Push-nudge planning: a NotificationPlan the shell hands to the OS.
+//!
+//! Placeholder: its issue fills it in.
 
 use rusqlite::Transaction;
 
@@ -13,4 +15,12 @@ pub static SCHEMA: ModuleSchema = ModuleSchema {
 
 fn upgrade_from(_tx: &Transaction<'_>, _from: u32) -> rusqlite::Result<()> {
     Ok(())
+}
+
+/// Errors of the `nudge` module.
+#[derive(Debug, thiserror::Error)]
+pub enum NudgeError {
+    /// A nudge plan could not be made.
+    #[error("nudge: {0}")]
+    Invalid(String),
 }

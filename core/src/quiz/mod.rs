@@ -1,4 +1,6 @@
-//! Placeholder for the `quiz` module; its issue fills it in.
+//! Adaptive daily quizzes with FSRS-6 spaced repetition, streaks and points.
+//!
+//! Placeholder: its issue fills it in.
 
 use rusqlite::Transaction;
 
@@ -22,4 +24,12 @@ pub fn on_cards_changed(
     _deletes: &[String],
 ) -> rusqlite::Result<()> {
     Ok(())
+}
+
+/// Errors of the `quiz` module.
+#[derive(Debug, thiserror::Error)]
+pub enum QuizError {
+    /// A quiz operation failed.
+    #[error("quiz: {0}")]
+    Invalid(String),
 }

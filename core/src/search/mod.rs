@@ -1,4 +1,6 @@
-//! Placeholder for the `search` module; its issue fills it in.
+//! Micro-moment search over the offline catalog.
+//!
+//! Placeholder: its issue fills it in.
 
 use rusqlite::Transaction;
 
@@ -22,4 +24,12 @@ pub fn on_cards_changed(
     _deletes: &[String],
 ) -> rusqlite::Result<()> {
     Ok(())
+}
+
+/// Errors of the `search` module.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// A search query could not be used.
+    #[error("search: {0}")]
+    Invalid(String),
 }

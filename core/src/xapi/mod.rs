@@ -1,4 +1,6 @@
-//! Placeholder for the `xapi` module; its issue fills it in.
+//! xAPI tracking: the durable offline statement queue and its flush to an LRS.
+//!
+//! Placeholder: its issue fills it in.
 
 use rusqlite::Transaction;
 
@@ -13,4 +15,12 @@ pub static SCHEMA: ModuleSchema = ModuleSchema {
 
 fn upgrade_from(_tx: &Transaction<'_>, _from: u32) -> rusqlite::Result<()> {
     Ok(())
+}
+
+/// Errors of the `xapi` module.
+#[derive(Debug, thiserror::Error)]
+pub enum XapiError {
+    /// An xAPI operation failed.
+    #[error("xapi: {0}")]
+    Invalid(String),
 }

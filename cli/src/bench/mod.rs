@@ -1,0 +1,36 @@
+//! `microlearn bench …`: the benchmarks. Each prints a human table and, as its last line, one
+//! JSON object with its figures (recorded in `docs/BENCHMARKS.md`). One file per benchmark.
+
+mod quiz;
+mod search;
+mod sync;
+mod xapi;
+
+use std::path::Path;
+
+use clap::Subcommand;
+
+use crate::output::CmdResult;
+
+/// `microlearn bench …`
+#[derive(Subcommand)]
+pub enum BenchCmd {
+    /// Catalog sync from nginx on loopback.
+    Sync(sync::SyncBench),
+    /// Search quality and latency on the tldr pages.
+    Search(search::SearchBench),
+    /// Daily session building, nudge planning and a learner simulation.
+    Quiz(quiz::QuizBench),
+    /// xAPI enqueue and flush against a real LRS.
+    Xapi(xapi::XapiBench),
+}
+
+/// Runs one benchmark.
+pub fn run(data_dir: &Path, which: BenchCmd) -> CmdResult {
+    match which {
+        BenchCmd::Sync(args) => sync::run(data_dir, args),
+        BenchCmd::Search(args) => search::run(data_dir, args),
+        BenchCmd::Quiz(args) => quiz::run(data_dir, args),
+        BenchCmd::Xapi(args) => xapi::run(data_dir, args),
+    }
+}
