@@ -46,9 +46,10 @@ pub trait ConnectivityProvider: Send + Sync {
     fn network_state(&self) -> Result<NetworkState, ProviderError>;
 }
 
-/// Progress of a long operation.
+/// Progress of a long operation (named `WorkProgress` so it does not clash with Foundation's
+/// `Progress` in Swift).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Progress {
+pub struct WorkProgress {
     /// Which operation: `"sync"`, `"pin"`, `"flush"`.
     pub operation: String,
     /// Units done so far (bytes, cards or statements — see `unit`).
@@ -64,5 +65,5 @@ pub struct Progress {
 #[uniffi::export(foreign)]
 pub trait ProgressListener: Send + Sync {
     /// One progress update.
-    fn on_progress(&self, progress: Progress) -> Result<(), ProviderError>;
+    fn on_progress(&self, progress: WorkProgress) -> Result<(), ProviderError>;
 }
