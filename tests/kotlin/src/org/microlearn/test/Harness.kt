@@ -36,6 +36,7 @@ val ALL_TEST_CLASSES: List<Class<*>> = listOf(
     BoundaryTest::class.java,
     ConcurrencyTest::class.java,
     ShellLogicTest::class.java,
+    PlanDiffTest::class.java,
 )
 
 /** Runs the named classes (or all), prints failures and the closing count line, exits 0/1. */
