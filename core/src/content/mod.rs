@@ -9,7 +9,11 @@
 pub mod build;
 pub mod card;
 pub mod catalog;
+pub mod http;
 pub mod import;
+pub mod media;
+pub mod nginx;
+pub mod sync;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -157,7 +161,7 @@ impl ContentError {
 /// The content module's tables.
 pub static SCHEMA: ModuleSchema = ModuleSchema {
     name: "content",
-    version: 1,
+    version: 2,
     upgrade_from,
 };
 
@@ -203,6 +207,25 @@ fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
                 card_id   TEXT PRIMARY KEY,
                 pinned_at INTEGER NOT NULL
             );",
+        ),
+        1 => tx.execute_batch(
+            "-- What the last catalog sync applied (one row): the index URL, its ETag, and the
+            -- shard hashes applied in order, so a later index that extends them is a delta.
+            CREATE TABLE catalog_sync (
+                id          INTEGER PRIMARY KEY CHECK (id = 1),
+                url         TEXT NOT NULL,
+                etag        TEXT,
+                catalog_id  TEXT NOT NULL,
+                applied     TEXT NOT NULL,
+                synced_at   INTEGER NOT NULL,
+                last_report TEXT
+            );
+            -- Settings the shell sets: media budget, network policy, metered state.
+            CREATE TABLE content_settings (
+                key   TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            );
+            CREATE INDEX media_files_by_use ON media_files(last_used);",
         ),
         _ => Ok(()),
     }
