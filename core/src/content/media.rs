@@ -14,10 +14,12 @@
 use std::{
     collections::HashSet,
     path::PathBuf,
-    sync::atomic::{AtomicU64, Ordering},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
 };
 
-use futures_util::{TryStreamExt, stream};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
@@ -314,21 +316,38 @@ impl Microlearn {
             let protect: HashSet<String> = needed.iter().map(|n| n.sha256.clone()).collect();
             self.make_room(missing.iter().map(|n| n.bytes).sum(), &protect)?;
             let client = opts.client()?;
-            let bytes = AtomicU64::new(0);
-            let done = AtomicU64::new(0);
+            let bytes = Arc::new(AtomicU64::new(0));
             let total = missing.len() as u64;
-            let client = &client;
-            let (bytes_ref, done_ref) = (&bytes, &done);
-            stream::iter(missing.iter().map(Ok::<_, Error>))
-                .map_ok(|n| async move {
-                    let got = self.download_one(client, n, opts, bytes_ref, total).await?;
-                    let d = done_ref.fetch_add(1, Ordering::SeqCst) + 1;
-                    opts.report(Phase::Media, d, total, bytes_ref.load(Ordering::SeqCst));
-                    Ok::<_, Error>(got)
-                })
-                .try_buffer_unordered(MEDIA_CONCURRENCY)
-                .try_collect::<Vec<u64>>()
-                .await?;
+            // A JoinSet aborts its tasks when dropped, so cancelling this future stops them.
+            let mut set = tokio::task::JoinSet::new();
+            let mut done = 0u64;
+            let mut join_one =
+                |r: Option<std::result::Result<Result<u64>, tokio::task::JoinError>>| match r {
+                    Some(Ok(Ok(_))) => {
+                        done += 1;
+                        opts.report(Phase::Media, done, total, bytes.load(Ordering::SeqCst));
+                        Ok(())
+                    }
+                    Some(Ok(Err(e))) => Err(e),
+                    Some(Err(e)) => Err(Error::from(ContentError::Network {
+                        url: String::new(),
+                        message: format!("download task failed: {e}"),
+                    })),
+                    None => Ok(()),
+                };
+            for n in missing {
+                while set.len() >= MEDIA_CONCURRENCY {
+                    join_one(set.join_next().await)?;
+                }
+                let (core, client, opts, bytes) =
+                    (self.clone(), client.clone(), opts.clone(), bytes.clone());
+                set.spawn(
+                    async move { core.download_one(&client, &n, &opts, &bytes, total).await },
+                );
+            }
+            while !set.is_empty() {
+                join_one(set.join_next().await)?;
+            }
             report.downloaded = total;
             report.bytes_downloaded = bytes.load(Ordering::SeqCst);
         }
