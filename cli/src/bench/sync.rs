@@ -141,7 +141,7 @@ fn gen_card(i: usize, rng: &mut Rng) -> Card {
     c.tags.sort();
     c.tags.dedup();
     c.topics = vec![format!("topic-{}", i % 40)];
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         c.questions.push(QuizQuestion {
             id: format!("q-{i:06}"),
             stem: sentence(rng, 8),
