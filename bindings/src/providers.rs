@@ -46,18 +46,33 @@ pub trait ConnectivityProvider: Send + Sync {
     fn network_state(&self) -> Result<NetworkState, ProviderError>;
 }
 
+/// The stage a progress event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum WorkPhase {
+    /// Fetching the catalog index.
+    Index,
+    /// Downloading catalog shards.
+    Shards,
+    /// Applying shards to the local catalog.
+    Apply,
+    /// Downloading media.
+    Media,
+    /// Sending xAPI statements to the LRS.
+    Flush,
+}
+
 /// Progress of a long operation (named `WorkProgress` so it does not clash with Foundation's
 /// `Progress` in Swift).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct WorkProgress {
-    /// Which operation: `"sync"`, `"pin"`, `"flush"`.
-    pub operation: String,
-    /// Units done so far (bytes, cards or statements — see `unit`).
+    /// What is happening.
+    pub phase: WorkPhase,
+    /// Items (shards, media files, statements) finished in this phase.
     pub done: u64,
-    /// Total units, when known.
-    pub total: Option<u64>,
-    /// What is counted: `"bytes"`, `"cards"`, `"statements"`.
-    pub unit: String,
+    /// Items in this phase.
+    pub total: u64,
+    /// Bytes transferred so far in this phase.
+    pub bytes: u64,
 }
 
 /// Receives progress of long work. Called from a background thread: post to the UI thread
