@@ -100,7 +100,7 @@ impl XapiSettings {
     }
 
     fn check(&mut self) -> Result<(), XapiError> {
-        if !validate::is_iri(&self.activity_base) {
+        if !super::formats::is_iri(&self.activity_base) {
             return Err(XapiError::Config(format!(
                 "activity base {:?} is not an absolute IRI",
                 self.activity_base
@@ -110,7 +110,7 @@ impl XapiSettings {
             self.activity_base.push('/');
         }
         if let Some(lang) = &self.language
-            && !validate::is_language_tag(lang)
+            && !super::formats::is_language_tag(lang)
         {
             return Err(XapiError::Config(format!("{lang:?} is not a language tag")));
         }

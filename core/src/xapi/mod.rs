@@ -19,10 +19,12 @@
 
 pub mod builders;
 pub mod flush;
+pub mod formats;
 pub mod model;
 pub mod queue;
 pub mod state_api;
 pub mod validate;
+mod validate_parts;
 
 use rusqlite::Transaction;
 
