@@ -10,7 +10,7 @@
 //! threw) come back as [`ProviderError`], which has fields so that it can be lowered from Kotlin
 //! and Swift, and is converted into [`MicrolearnError::Provider`].
 
-use microlearn_core::{Error as CoreError, content::ContentError};
+use microlearn_core::{Error as CoreError, content::ContentError, xapi::XapiError};
 
 /// Every error a Microlearn call can raise. In Kotlin: `MicrolearnException` and its nested
 /// subclasses; in Swift: `MicrolearnError` cases. The message is always the core's full text.
@@ -77,7 +77,12 @@ impl From<CoreError> for MicrolearnError {
             CoreError::Search(_) => Self::Search(text),
             CoreError::Quiz(_) => Self::Quiz(text),
             CoreError::Nudge(_) => Self::Nudge(text),
-            CoreError::Xapi(_) => Self::Xapi(text),
+            CoreError::Xapi(xe) => match xe {
+                XapiError::Network(_) => Self::Network(text),
+                XapiError::Store(_) => Self::Store(text),
+                XapiError::NotFound(_) => Self::NotFound(text),
+                _ => Self::Xapi(text),
+            },
             CoreError::NotFound(_) => Self::NotFound(text),
             CoreError::InvalidArgument(_) => Self::InvalidArgument(text),
             CoreError::Io(_) => Self::Io(text),
