@@ -246,7 +246,12 @@ async fn serve(mut sock: TcpStream, up: Upstream, state: Arc<Mutex<State>>) -> s
         Fault::DropBeforeForward => return Ok(()),
         Fault::Status(code, retry) => {
             let extra = retry.map_or(String::new(), |s| format!("Retry-After: {s}\r\n"));
-            let body = format!("{{\"injected\":{code}}}");
+            // An injected 400 plays an LRS that wants credentials (bad statements get their
+            // 400 from the upstream).
+            let body = match code {
+                400 => "{\"injected\":400,\"error\":\"missing Authorization header\"}".to_owned(),
+                _ => format!("{{\"injected\":{code}}}"),
+            };
             let resp = format!(
                 "HTTP/1.1 {code} Injected\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()

@@ -110,7 +110,7 @@ pub(crate) async fn post_batch(
         Err(e) => (Outcome::Ambiguous(describe(&e)), None),
         Ok(resp) => {
             let skew = skew_ms(&resp);
-            (classify(resp, creds.is_some()).await, skew)
+            (classify(resp).await, skew)
         }
     }
 }
@@ -133,7 +133,7 @@ fn skew_ms(resp: &Response) -> Option<i64> {
     Some(server.timestamp_millis() - super::now_ms())
 }
 
-async fn classify(resp: Response, sent_credentials: bool) -> Outcome {
+async fn classify(resp: Response) -> Outcome {
     let status = resp.status();
     let retry_after = resp
         .headers()
@@ -164,7 +164,7 @@ async fn classify(resp: Response, sent_credentials: bool) -> Outcome {
             status.as_u16(),
         ),
         401 | 403 => Outcome::Auth(status.as_u16()),
-        400 if is_auth_complaint(&short, sent_credentials) => Outcome::Auth(400),
+        400 if is_auth_complaint(&short) => Outcome::Auth(400),
         400 => Outcome::BadRequest(short),
         413 => Outcome::TooLarge(short),
         s if StatusCode::from_u16(s).is_ok_and(|c| c.is_server_error()) => {
@@ -174,14 +174,11 @@ async fn classify(resp: Response, sent_credentials: bool) -> Outcome {
     }
 }
 
-/// Some LRSs answer 400 when credentials are missing: treat a 400 as an auth problem when we
-/// sent none, or when its text is about authorization.
-fn is_auth_complaint(body: &str, sent_credentials: bool) -> bool {
+/// Some LRSs answer 400 when credentials are missing: treat a 400 as an auth problem when its
+/// text is about authorization (a 400 about a statement must bisect, credentials or not).
+fn is_auth_complaint(body: &str) -> bool {
     let b = body.to_ascii_lowercase();
-    !sent_credentials
-        || b.contains("authoriz")
-        || b.contains("authentic")
-        || b.contains("credential")
+    b.contains("authoriz") || b.contains("authentic") || b.contains("credential")
 }
 
 /// `Retry-After`: delta-seconds or an HTTP date.
