@@ -54,8 +54,56 @@ pub fn show(data_dir: &Path, id: &str, out: &Output) -> CmdResult {
 pub fn status(data_dir: &Path, out: &Output) -> CmdResult {
     let core = Microlearn::open(data_dir)?;
     let status = core.status()?;
-    out.print(&status, || status_text(&status));
+    let media = core.media_status()?;
+    let mut json = serde_json::to_value(&status)?;
+    if let Some(obj) = json.as_object_mut() {
+        obj.insert("media".into(), serde_json::to_value(&media)?);
+    }
+    out.print(&json, || {
+        let last_sync = match (&media.catalog_url, media.last_sync_at) {
+            (Some(url), Some(at)) => format!("{} from {url}", chrono_like(at)),
+            _ => "never".into(),
+        };
+        format!(
+            "{}\nmedia    : {} files, {} of {} bytes budget; {} pinned cards ({} bytes)\n\
+             network  : {}{}\nlast sync: {last_sync}",
+            status_text(&status),
+            media.files,
+            media.bytes,
+            media.budget_bytes,
+            media.pinned_cards,
+            media.pinned_bytes,
+            media.policy.as_str(),
+            if media.metered { " (metered)" } else { "" }
+        )
+    });
     Ok(())
+}
+
+/// Unix seconds as an RFC 3339 UTC time (seconds precision).
+fn chrono_like(unix: i64) -> String {
+    let secs = std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix.max(0) as u64);
+    let d = secs
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rem) = (d / 86_400, d % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 fn status_text(s: &microlearn_core::Status) -> String {

@@ -6,8 +6,14 @@
 //! into columns. Every change to cards goes through [`apply_changes`], which also updates the
 //! search index in the same transaction, so the catalog and its index can never disagree.
 
+pub mod build;
 pub mod card;
+pub mod catalog;
+pub mod http;
 pub mod import;
+pub mod media;
+pub mod nginx;
+pub mod sync;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -16,7 +22,7 @@ pub use import::{ImportReport, parse_jsonl};
 
 use crate::store::schema::ModuleSchema;
 
-/// Errors about catalog content.
+/// Errors about catalog content: parsing, publishing, sync and the media cache.
 #[derive(Debug, thiserror::Error)]
 pub enum ContentError {
     /// A card broke a rule of the card model.
@@ -41,12 +47,121 @@ pub enum ContentError {
     /// A JSON document could not be parsed or serialized.
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+    /// A catalog index is not a valid index document.
+    #[error("malformed catalog index: {0}")]
+    MalformedIndex(String),
+    /// A catalog index uses a format this build does not understand.
+    #[error("catalog format_version {found} is not supported (this build reads {supported})")]
+    UnsupportedFormatVersion {
+        /// The version in the index.
+        found: u64,
+        /// The version this build reads.
+        supported: u32,
+    },
+    /// A line of a shard could not be parsed or broke a card rule.
+    #[error("shard {shard}, line {line}: {message}")]
+    Shard {
+        /// The shard's SHA-256 (or file name when building).
+        shard: String,
+        /// 1-based line number.
+        line: usize,
+        /// What went wrong.
+        message: String,
+    },
+    /// A downloaded body (shard or media) does not have the SHA-256 it was published with.
+    #[error("{what}: sha256 mismatch (expected {expected}, got {actual})")]
+    HashMismatch {
+        /// What was downloaded (URL).
+        what: String,
+        /// The published hash.
+        expected: String,
+        /// The hash of what arrived.
+        actual: String,
+    },
+    /// A downloaded body does not have the size it was published with.
+    #[error("{what}: expected {expected} bytes, got {actual}")]
+    SizeMismatch {
+        /// What was downloaded (URL).
+        what: String,
+        /// The published size.
+        expected: u64,
+        /// What arrived.
+        actual: u64,
+    },
+    /// A document or field is larger than this build accepts.
+    #[error("{what} is larger than the limit of {limit} bytes")]
+    TooLarge {
+        /// What was too large.
+        what: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// The server answered with an HTTP error status.
+    #[error("HTTP {status} from {url}")]
+    Http {
+        /// The URL requested.
+        url: String,
+        /// The status code.
+        status: u16,
+    },
+    /// The connection failed or broke (refused, reset, dropped mid-body, TLS …).
+    #[error("network error on {url}: {message}")]
+    Network {
+        /// The URL requested.
+        url: String,
+        /// What the HTTP client said.
+        message: String,
+    },
+    /// The server did not answer (or stalled mid-body) within the timeout.
+    #[error("timed out waiting for {url}")]
+    Timeout {
+        /// The URL requested.
+        url: String,
+    },
+    /// A URL could not be parsed or resolved.
+    #[error("invalid URL {0:?}")]
+    InvalidUrl(String),
+    /// The operation was cancelled by the caller.
+    #[error("cancelled")]
+    Cancelled,
+    /// The media budget is too small for what was asked (e.g. the pinned set).
+    #[error("media budget exceeded: need {needed} bytes, budget is {budget} bytes")]
+    BudgetExceeded {
+        /// Bytes that would be needed.
+        needed: u64,
+        /// The budget.
+        budget: u64,
+    },
+    /// The network policy forbids this download right now (e.g. Wi-Fi only on a metered link).
+    #[error("network policy forbids downloading: {0}")]
+    NetworkPolicy(String),
+    /// No catalog has been synced, so relative media URLs cannot be resolved.
+    #[error("no catalog has been synced yet")]
+    NotSynced,
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+impl ContentError {
+    /// Wraps an I/O error with the path it happened on.
+    pub fn io(path: impl AsRef<std::path::Path>, source: std::io::Error) -> Self {
+        ContentError::Io {
+            path: path.as_ref().display().to_string(),
+            source,
+        }
+    }
 }
 
 /// The content module's tables.
 pub static SCHEMA: ModuleSchema = ModuleSchema {
     name: "content",
-    version: 1,
+    version: 2,
     upgrade_from,
 };
 
@@ -92,6 +207,25 @@ fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
                 card_id   TEXT PRIMARY KEY,
                 pinned_at INTEGER NOT NULL
             );",
+        ),
+        1 => tx.execute_batch(
+            "-- What the last catalog sync applied (one row): the index URL, its ETag, and the
+            -- shard hashes applied in order, so a later index that extends them is a delta.
+            CREATE TABLE catalog_sync (
+                id          INTEGER PRIMARY KEY CHECK (id = 1),
+                url         TEXT NOT NULL,
+                etag        TEXT,
+                catalog_id  TEXT NOT NULL,
+                applied     TEXT NOT NULL,
+                synced_at   INTEGER NOT NULL,
+                last_report TEXT
+            );
+            -- Settings the shell sets: media budget, network policy, metered state.
+            CREATE TABLE content_settings (
+                key   TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            );
+            CREATE INDEX media_files_by_use ON media_files(last_used);",
         ),
         _ => Ok(()),
     }
