@@ -36,6 +36,7 @@ pub use model::{
     Actor, CredentialProvider, Credentials, Statement, StaticCredentials, XapiVersion,
 };
 pub use queue::{DeadLetter, StatementId, XapiStatus, enqueue_in};
+pub use state_api::{StateClient, StateDocument, StateKey, merge_json};
 pub use validate::{ValidationError, ValidationKind, validate_statement};
 
 use crate::store::{StoreError, schema::ModuleSchema};
