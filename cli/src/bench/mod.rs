@@ -5,6 +5,7 @@ mod quiz;
 mod search;
 mod sync;
 mod xapi;
+mod xapi_lrs;
 
 use std::path::Path;
 

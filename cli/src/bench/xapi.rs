@@ -1,15 +1,277 @@
-//! xAPI benchmark.
+//! xAPI benchmark: enqueue latency and throughput, flush throughput to a real LRS against the
+//! one-PUT-per-statement baseline, disk use, and a fault run that counts lost and duplicated
+//! statements. Needs a running LRS (`--endpoint`); `tests/xapi/run-bench.sh` starts LaRS.
 
-use std::path::Path;
+use std::{path::Path, time::Instant};
 
 use clap::Args;
+use microlearn_core::{
+    Microlearn,
+    xapi::{
+        FlushOptions, FlushOutcome, LrsEndpoint, StaticCredentials,
+        fault_injector::{FaultInjector, FaultOdds, Upstream},
+        queue::waiting_statements,
+    },
+};
+use serde_json::json;
 
+use super::xapi_lrs::{check_reachable, counts_for, put_one};
 use crate::output::CmdResult;
 
 /// Options of this benchmark.
 #[derive(Args)]
-pub struct XapiBench {}
+pub struct XapiBench {
+    /// The LRS's xAPI base URL (e.g. `http://127.0.0.1:9000/`).
+    #[arg(long, env = "MICROLEARN_LRS_URL")]
+    pub endpoint: String,
+    /// Single durable enqueues timed for the latency percentiles.
+    #[arg(long, default_value_t = 2_000)]
+    pub single: usize,
+    /// Statements enqueued in batches, then flushed to the LRS.
+    #[arg(long, default_value_t = 20_000)]
+    pub statements: usize,
+    /// Statements sent one PUT each (the baseline).
+    #[arg(long, default_value_t = 1_000)]
+    pub puts: usize,
+    /// Statements pushed through the fault injector.
+    #[arg(long, default_value_t = 2_000)]
+    pub fault_statements: usize,
+}
 
-pub fn run(_data_dir: &Path, _args: XapiBench) -> CmdResult {
-    Err("bench xapi: not implemented yet".into())
+fn statement(reg: &str, i: usize) -> String {
+    json!({
+        "actor": {"objectType": "Agent", "account": {"homePage": "https://microlearn.example/xapi/installs", "name": "bench"}},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced", "display": {"en-US": "experienced"}},
+        "object": {"objectType": "Activity", "id": format!("https://microlearn.example/xapi/cards/card-{}", i % 500),
+                   "definition": {"name": {"en-US": "Refund without a receipt"}, "type": "http://adlnet.gov/expapi/activities/lesson"}},
+        "result": {"duration": "PT42.5S", "completion": true},
+        "context": {"registration": reg, "platform": "Microlearn bench", "language": "en-US"},
+        "timestamp": "2026-11-23T08:00:00.000Z"
+    })
+    .to_string()
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn db_bytes(dir: &Path) -> u64 {
+    ["microlearn.db", "microlearn.db-wal"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+pub fn run(data_dir: &Path, args: XapiBench) -> CmdResult {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    // Fresh databases under <data-dir>/bench-xapi/, removed afterwards.
+    let root = data_dir.join("bench-xapi");
+    let _ = std::fs::remove_dir_all(&root);
+    let out = rt.block_on(bench(&root, args));
+    let _ = std::fs::remove_dir_all(&root);
+    out
+}
+
+struct Dir(std::path::PathBuf);
+
+impl Dir {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+fn fresh(root: &Path, name: &str) -> std::io::Result<Dir> {
+    let p = root.join(name);
+    std::fs::create_dir_all(&p)?;
+    Ok(Dir(p))
+}
+
+async fn bench(root: &Path, args: XapiBench) -> CmdResult {
+    let client = reqwest::Client::new();
+    check_reachable(&client, &args.endpoint).await?;
+    let url = args.endpoint.clone();
+    let creds = StaticCredentials(None);
+
+    // 1. Single durable enqueues (one committed transaction each).
+    let dir = fresh(root, "single")?;
+    let core = Microlearn::open(dir.path())?;
+    let reg = uuid::Uuid::new_v4().to_string();
+    let mut lat = Vec::with_capacity(args.single);
+    for i in 0..args.single {
+        let s = statement(&reg, i);
+        let t = Instant::now();
+        core.enqueue_statement(&s)?;
+        lat.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    lat.sort_by(f64::total_cmp);
+    let (p50, p99) = (percentile(&lat, 0.5), percentile(&lat, 0.99));
+
+    // 2. Batched enqueue (1,000 per transaction), and disk use per 1,000 queued statements.
+    let dir2 = fresh(root, "batch")?;
+    let core2 = Microlearn::open(dir2.path())?;
+    let reg2 = uuid::Uuid::new_v4().to_string();
+    let before = db_bytes(dir2.path());
+    let all: Vec<String> = (0..args.statements).map(|i| statement(&reg2, i)).collect();
+    let t = Instant::now();
+    for chunk in all.chunks(1000) {
+        core2.store().write(|tx| {
+            for s in chunk {
+                microlearn_core::xapi::queue::enqueue_json_in(tx, s)?;
+            }
+            Ok::<_, microlearn_core::Error>(())
+        })?;
+    }
+    let enqueue_batch_per_s = args.statements as f64 / t.elapsed().as_secs_f64();
+    core2
+        .store()
+        .writer()?
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+    let disk_bytes_per_1k =
+        (db_bytes(dir2.path()).saturating_sub(before)) as f64 / (args.statements as f64 / 1000.0);
+
+    // 3. Batched flush to the LRS.
+    let t = Instant::now();
+    let r = core2
+        .flush_xapi(&LrsEndpoint::new(&url), &creds, &FlushOptions::default())
+        .await?;
+    let flush_secs = t.elapsed().as_secs_f64();
+    if r.outcome != FlushOutcome::Drained {
+        return Err(format!("flush did not drain: {r:?}").into());
+    }
+    let flush_per_s = r.delivered as f64 / flush_secs;
+
+    // 4. Baseline: one PUT per statement.
+    let reg3 = uuid::Uuid::new_v4().to_string();
+    let t = Instant::now();
+    for i in 0..args.puts {
+        let id = uuid::Uuid::new_v4().to_string();
+        put_one(&client, &url, &id, &statement(&reg3, i)).await?;
+    }
+    let flush_one_put_per_s = args.puts as f64 / t.elapsed().as_secs_f64();
+
+    // 5. Fault run: random drops after the LRS stored a batch, 5xx, 429, 401, stalls.
+    let addr = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .parse()
+        .map_err(|e| format!("fault run needs an http://IP:port/ endpoint: {e}"))?;
+    let proxy = FaultInjector::start(Upstream::Tcp(addr)).await?;
+    proxy.randomize(
+        7,
+        FaultOdds {
+            drop_after: 150,
+            drop_before: 50,
+            server_error: 100,
+            too_many: 50,
+            unauthorized: 50,
+            stall: 30,
+        },
+        1_500,
+    );
+    let dir4 = fresh(root, "fault")?;
+    let core4 = Microlearn::open(dir4.path())?;
+    let reg4 = uuid::Uuid::new_v4().to_string();
+    for chunk in (0..args.fault_statements)
+        .map(|i| statement(&reg4, i))
+        .collect::<Vec<_>>()
+        .chunks(500)
+    {
+        core4.store().write(|tx| {
+            for s in chunk {
+                microlearn_core::xapi::queue::enqueue_json_in(tx, s)?;
+            }
+            Ok::<_, microlearn_core::Error>(())
+        })?;
+    }
+    let expected: Vec<String> = core4
+        .store()
+        .read(|c| waiting_statements(c).map_err(microlearn_core::Error::from))?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let ep = LrsEndpoint {
+        timeout_ms: 1_000,
+        ..LrsEndpoint::new(proxy.url())
+    };
+    let opts = FlushOptions {
+        max_batch_statements: 50,
+        backoff_base_ms: 10,
+        backoff_cap_ms: 200,
+        max_inline_wait_ms: 1_500,
+        ignore_backoff: true,
+        ..Default::default()
+    };
+    let mut fault_flushes = 0;
+    loop {
+        fault_flushes += 1;
+        let r = core4.flush_xapi(&ep, &creds, &opts).await?;
+        if r.outcome == FlushOutcome::Drained || fault_flushes > 500 {
+            break;
+        }
+    }
+    let faults = proxy
+        .log()
+        .iter()
+        .filter(|(_, _, f)| *f != microlearn_core::xapi::fault_injector::Fault::Pass)
+        .count();
+    let counts = counts_for(&client, &url, &reg4).await?;
+    let lost = expected
+        .iter()
+        .filter(|id| !counts.contains_key(*id))
+        .count();
+    let duplicates: u32 = counts.values().map(|n| n.saturating_sub(1)).sum::<u32>()
+        + counts.keys().filter(|id| !expected.contains(id)).count() as u32;
+
+    let ratio = flush_per_s / flush_one_put_per_s;
+    println!("xAPI bench against {url}");
+    println!("{:<28} {:>12}  target", "metric", "value");
+    println!("{:<28} {:>12.3}", "enqueue_p50_ms", p50);
+    println!("{:<28} {:>12.3}  <= 2", "enqueue_p99_ms", p99);
+    println!(
+        "{:<28} {:>12.0}  >= 20000",
+        "enqueue_batch_per_s", enqueue_batch_per_s
+    );
+    println!("{:<28} {:>12.0}", "flush_per_s", flush_per_s);
+    println!(
+        "{:<28} {:>12.1}",
+        "flush_one_put_per_s", flush_one_put_per_s
+    );
+    println!("{:<28} {:>12.1}  >= 10", "flush_speedup", ratio);
+    println!(
+        "{:<28} {:>12}  = 0 ({faults} faults, {fault_flushes} flushes)",
+        "lost", lost
+    );
+    println!("{:<28} {:>12}  = 0", "duplicates", duplicates);
+    println!("{:<28} {:>12.0}", "disk_bytes_per_1k", disk_bytes_per_1k);
+    println!(
+        "{}",
+        json!({
+            "enqueue_p50_ms": p50,
+            "enqueue_p99_ms": p99,
+            "enqueue_batch_per_s": enqueue_batch_per_s.round(),
+            "flush_per_s": flush_per_s.round(),
+            "flush_one_put_per_s": (flush_one_put_per_s * 10.0).round() / 10.0,
+            "flush_speedup": (ratio * 10.0).round() / 10.0,
+            "lost": lost,
+            "duplicates": duplicates,
+            "faults_injected": faults,
+            "disk_bytes_per_1k": disk_bytes_per_1k.round(),
+            "statements": args.statements,
+            "puts": args.puts,
+            "fault_statements": args.fault_statements,
+        })
+    );
+    if lost > 0 || duplicates > 0 {
+        return Err(format!("fault run: {lost} lost, {duplicates} duplicated").into());
+    }
+    Ok(())
 }

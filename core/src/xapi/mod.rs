@@ -18,8 +18,10 @@
 //! bookmarks) in [`state_api`].
 
 pub mod builders;
+pub mod fault_injector;
 pub mod flush;
 pub mod formats;
+mod lrs_http;
 pub mod model;
 pub mod queue;
 pub mod state_api;
@@ -29,11 +31,12 @@ mod validate_parts;
 use rusqlite::Transaction;
 
 pub use builders::{Emitter, LearnerConfig, LearnerPrivacy, XapiSettings, verbs};
-pub use flush::{FlushOptions, FlushReport, LrsEndpoint};
+pub use flush::{FlushOptions, FlushOutcome, FlushReport, LrsEndpoint};
 pub use model::{
     Actor, CredentialProvider, Credentials, Statement, StaticCredentials, XapiVersion,
 };
 pub use queue::{DeadLetter, StatementId, XapiStatus, enqueue_in};
+pub use state_api::{StateClient, StateDocument, StateKey, merge_json};
 pub use validate::{ValidationError, ValidationKind, validate_statement};
 
 use crate::store::{StoreError, schema::ModuleSchema};
