@@ -82,7 +82,6 @@ impl Microlearn {
     }
 
     /// The credentials provider, if the app set one.
-    #[allow(dead_code)] // used by xAPI flush
     pub(crate) fn credentials_provider(&self) -> Option<Arc<dyn CredentialsProvider>> {
         self.credentials.read().ok().and_then(|g| g.clone())
     }

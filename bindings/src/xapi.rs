@@ -5,9 +5,201 @@
 //! Statements cross as JSON text: the xAPI statement shape is large and open-ended, apps
 //! usually have it as JSON already, and the core validates it against the spec at enqueue.
 
+use std::sync::Arc;
+
 use microlearn_core::xapi as mx;
 
-use crate::{Microlearn, error::Result};
+use crate::{
+    CancelToken, Microlearn, cancel::run_cancellable, error::Result, providers::CredentialsProvider,
+};
+
+/// Where and how to send statements.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct LrsEndpoint {
+    /// Base URL of the LRS's xAPI endpoint (`https://lrs.example/xapi/`).
+    pub url: String,
+    /// Version to speak; null for 2.0.0.
+    #[uniffi(default = None)]
+    pub version: Option<XapiVersion>,
+    /// Per-request timeout, in milliseconds.
+    #[uniffi(default = 30000)]
+    pub timeout_ms: u64,
+}
+
+/// Flush tuning; `FlushOptions()` in Kotlin gives the core's defaults.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FlushOptions {
+    /// Most statements in one POST.
+    #[uniffi(default = 500)]
+    pub max_batch_statements: u32,
+    /// Most bytes in one POST body.
+    #[uniffi(default = 1048576)]
+    pub max_batch_bytes: u32,
+    /// First backoff delay after a failure, in milliseconds.
+    #[uniffi(default = 1000)]
+    pub backoff_base_ms: u64,
+    /// Longest backoff delay, in milliseconds.
+    #[uniffi(default = 900000)]
+    pub backoff_cap_ms: u64,
+    /// Waits up to this long happen inside the flush; longer ones end it (retry later).
+    #[uniffi(default = 5000)]
+    pub max_inline_wait_ms: u64,
+    /// Failed attempts in a row after which the flush gives up for now.
+    #[uniffi(default = 5)]
+    pub max_attempts: u32,
+    /// Flush even if a persisted backoff or pause has not expired (a user's "sync now").
+    #[uniffi(default = false)]
+    pub ignore_backoff: bool,
+}
+
+/// How a flush ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum FlushOutcome {
+    /// The queue is empty (dead letters aside).
+    Drained,
+    /// A persisted backoff or pause was still running; nothing was sent.
+    NotYet,
+    /// The LRS asked to wait (429/503); retry after `retry_at_ms`.
+    Paused,
+    /// The LRS or network failed repeatedly; retry after `retry_at_ms`.
+    BackingOff,
+    /// The LRS refused the credentials and the provider had no fresh ones.
+    NeedsCredentials,
+    /// The LRS answered something that cannot be retried (wrong URL?); see `last_error`.
+    Failed,
+}
+
+/// What a flush did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FlushReport {
+    /// How it ended.
+    pub outcome: FlushOutcome,
+    /// Statements acknowledged by the LRS during this flush.
+    pub delivered: u64,
+    /// Of those, how many were confirmed with `GET ?statementId=`.
+    pub confirmed_by_get: u64,
+    /// Statements the LRS refused, now dead letters.
+    pub dead_lettered: u64,
+    /// POST requests sent (including re-sends).
+    pub posts: u64,
+    /// Statements still waiting.
+    pub remaining: u64,
+    /// The last error, if any.
+    pub last_error: Option<String>,
+    /// Do not flush before then (ms since epoch), if backing off or paused.
+    pub retry_at_ms: Option<i64>,
+}
+
+impl From<LrsEndpoint> for mx::LrsEndpoint {
+    fn from(e: LrsEndpoint) -> Self {
+        Self {
+            url: e.url,
+            version: e.version.map(Into::into).unwrap_or_default(),
+            timeout_ms: e.timeout_ms,
+        }
+    }
+}
+
+impl From<FlushOptions> for mx::FlushOptions {
+    fn from(o: FlushOptions) -> Self {
+        Self {
+            max_batch_statements: o.max_batch_statements,
+            max_batch_bytes: o.max_batch_bytes,
+            backoff_base_ms: o.backoff_base_ms,
+            backoff_cap_ms: o.backoff_cap_ms,
+            max_inline_wait_ms: o.max_inline_wait_ms,
+            max_attempts: o.max_attempts,
+            ignore_backoff: o.ignore_backoff,
+        }
+    }
+}
+
+impl From<mx::FlushOutcome> for FlushOutcome {
+    fn from(o: mx::FlushOutcome) -> Self {
+        match o {
+            mx::FlushOutcome::Drained => Self::Drained,
+            mx::FlushOutcome::NotYet => Self::NotYet,
+            mx::FlushOutcome::Paused => Self::Paused,
+            mx::FlushOutcome::BackingOff => Self::BackingOff,
+            mx::FlushOutcome::NeedsCredentials => Self::NeedsCredentials,
+            mx::FlushOutcome::Failed => Self::Failed,
+        }
+    }
+}
+
+impl From<mx::FlushReport> for FlushReport {
+    fn from(r: mx::FlushReport) -> Self {
+        Self {
+            outcome: r.outcome.into(),
+            delivered: r.delivered,
+            confirmed_by_get: r.confirmed_by_get,
+            dead_lettered: r.dead_lettered,
+            posts: r.posts,
+            remaining: r.remaining,
+            last_error: r.last_error,
+            retry_at_ms: r.retry_at_ms,
+        }
+    }
+}
+
+impl From<crate::providers::Credentials> for mx::model::Credentials {
+    fn from(c: crate::providers::Credentials) -> Self {
+        match c {
+            crate::providers::Credentials::Basic { user, password } => {
+                Self::Basic { user, password }
+            }
+            crate::providers::Credentials::Bearer { token } => Self::Bearer { token },
+        }
+    }
+}
+
+/// The app's provider seen as the core's. The core's trait has no error channel: a provider
+/// that throws is treated as having no credentials (the flush then ends `NeedsCredentials` if
+/// the LRS requires some).
+struct ProviderAdapter {
+    provider: Option<Arc<dyn CredentialsProvider>>,
+    endpoint: String,
+}
+
+impl mx::model::CredentialProvider for ProviderAdapter {
+    fn credentials(&self, rejected: bool) -> Option<mx::model::Credentials> {
+        let provider = self.provider.as_ref()?;
+        provider
+            .credentials(self.endpoint.clone(), rejected)
+            .ok()
+            .flatten()
+            .map(Into::into)
+    }
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl Microlearn {
+    /// Sends the queued statements to the LRS, exactly once each, using the credentials
+    /// provider set with `setCredentialsProvider` (asked at request time). Backoff and pauses
+    /// are persisted: a later flush before `retry_at_ms` returns `NotYet` unless
+    /// `options.ignoreBackoff`. Cancel with `cancel` or by cancelling the coroutine; statements
+    /// in flight go back to the queue.
+    #[uniffi::method(default(options = None, cancel = None))]
+    pub async fn flush_xapi(
+        &self,
+        endpoint: LrsEndpoint,
+        options: Option<FlushOptions>,
+        cancel: Option<Arc<CancelToken>>,
+    ) -> Result<FlushReport> {
+        let core = self.core()?;
+        self.before_network(&core)?;
+        let adapter = ProviderAdapter {
+            provider: self.credentials_provider(),
+            endpoint: endpoint.url.clone(),
+        };
+        let endpoint: mx::LrsEndpoint = endpoint.into();
+        let options: mx::FlushOptions = options.map(Into::into).unwrap_or_default();
+        run_cancellable(cancel, "xAPI flush", async move {
+            Ok(core.flush_xapi(&endpoint, &adapter, &options).await?.into())
+        })
+        .await
+    }
+}
 
 /// The xAPI version statements are validated against and sent with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
