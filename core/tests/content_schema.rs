@@ -33,7 +33,10 @@ fn schema_lists_exactly_the_card_fields() {
     });
     let v = serde_json::to_value(&card).expect("card");
     assert_eq!(keys(&v), keys(&s["properties"]));
-    assert_eq!(keys(&v["media"][0]), keys(&s["$defs"]["media"]["properties"]));
+    assert_eq!(
+        keys(&v["media"][0]),
+        keys(&s["$defs"]["media"]["properties"])
+    );
     assert_eq!(
         keys(&v["questions"][0]),
         keys(&s["$defs"]["question"]["properties"])
@@ -45,7 +48,10 @@ fn schema_lists_exactly_the_card_fields() {
         .filter_map(|f| f.as_str())
         .collect();
     for f in &formats {
-        assert!(microlearn_core::content::CardFormat::parse(f).is_some(), "{f}");
+        assert!(
+            microlearn_core::content::CardFormat::parse(f).is_some(),
+            "{f}"
+        );
     }
     assert_eq!(formats.len(), 6);
 }
