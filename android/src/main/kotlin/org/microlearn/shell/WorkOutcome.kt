@@ -1,0 +1,31 @@
+// Plain Kotlin (no Android API): compiled and tested on the JVM by tests/suites/30-kotlin.sh.
+package org.microlearn.shell
+
+import org.microlearn.MicrolearnException
+
+/** What a background job (WorkManager worker, BGTask) should do after a failed core call. */
+enum class WorkOutcome {
+    /** Transient (network, server, locked keystore): retry later with backoff. */
+    RETRY,
+
+    /** Cancelled on purpose (the OS stopped the job): stop quietly, the next run resumes. */
+    STOP,
+
+    /** Will not get better by retrying (bad input, closed core, a bug): fail and report. */
+    FAIL,
+}
+
+/**
+ * Maps an exception from the core to a [WorkOutcome]. Network-facing errors (content sync, xAPI
+ * flush, a provider that could not answer yet) are retried; the core keeps its work committed in
+ * steps, so a retry resumes rather than restarts.
+ */
+fun outcomeFor(e: Throwable): WorkOutcome = when (e) {
+    is MicrolearnException.Content,
+    is MicrolearnException.Xapi,
+    is MicrolearnException.Provider,
+    is MicrolearnException.Io,
+    is MicrolearnException.Store -> WorkOutcome.RETRY
+    is MicrolearnException.Cancelled -> WorkOutcome.STOP
+    else -> WorkOutcome.FAIL
+}

@@ -1,0 +1,315 @@
+//! Cards, JSON Lines import, and (as the core grows them) catalog sync and the media cache.
+//!
+//! Records here mirror `microlearn_core::content` field by field; `From` impls both ways are the
+//! only code. Cards coming *from* the app are validated by the core before anything is stored.
+
+use std::time::SystemTime;
+
+use chrono::{DateTime, Utc};
+use microlearn_core::content as mc;
+
+use crate::{Microlearn, error::Result};
+
+/// How a card is delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum CardFormat {
+    /// Text to read.
+    Text,
+    /// A short video.
+    Video,
+    /// An audio clip.
+    Audio,
+    /// A PDF document.
+    Pdf,
+    /// A link to an outside resource.
+    Link,
+    /// A quiz card.
+    Quiz,
+}
+
+/// Who authored a card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum CardSource {
+    /// Published by the organisation.
+    Official,
+    /// Curated from outside material.
+    Curated,
+    /// Written by a learner.
+    User,
+}
+
+/// A media file attached to a card.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct MediaAsset {
+    /// Where to download it (absolute, or relative to the catalog index).
+    pub url: String,
+    /// MIME type, e.g. `video/mp4`.
+    pub mime_type: String,
+    /// Exact size in bytes.
+    pub bytes: u64,
+    /// Lowercase hex SHA-256 of the content.
+    pub sha256: String,
+}
+
+/// A quiz question on a card.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct QuizQuestion {
+    /// Stable id, unique across the catalog.
+    pub id: String,
+    /// The question.
+    pub stem: String,
+    /// The answer choices.
+    pub choices: Vec<String>,
+    /// Indexes into `choices` of the correct answers (one or more).
+    pub correct: Vec<u32>,
+    /// Shown after answering.
+    pub explanation: String,
+}
+
+/// One learning card.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Card {
+    /// Stable id: ASCII letters, digits, `-`, `_`, `.`, `:`; at most 128 bytes.
+    pub id: String,
+    /// Increases each time the publisher changes the card.
+    pub revision: u64,
+    /// Title shown in lists.
+    pub title: String,
+    /// One or two sentences.
+    pub summary: String,
+    /// The learning objective.
+    pub objective: String,
+    /// Body text (plain text or light Markdown).
+    pub body: String,
+    /// Delivery format.
+    pub format: CardFormat,
+    /// Estimated time to complete, in seconds.
+    pub duration_seconds: u32,
+    /// Topics, for assignment and mastery reports.
+    pub topics: Vec<String>,
+    /// Free tags, for search and filters.
+    pub tags: Vec<String>,
+    /// BCP 47 language tag, e.g. `en`, `de-CH`.
+    pub locale: String,
+    /// Media files.
+    pub media: Vec<MediaAsset>,
+    /// Quiz questions.
+    pub questions: Vec<QuizQuestion>,
+    /// Ids of related cards.
+    pub related: Vec<String>,
+    /// Who wrote it.
+    pub source: CardSource,
+    /// When the card was first published.
+    pub created_at: Option<SystemTime>,
+    /// When the card last changed.
+    pub updated_at: Option<SystemTime>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ImportReport {
+    /// Cards added or updated.
+    pub imported: u64,
+    /// Blank lines skipped.
+    pub skipped_blank: u64,
+}
+
+impl From<mc::CardFormat> for CardFormat {
+    fn from(f: mc::CardFormat) -> Self {
+        match f {
+            mc::CardFormat::Text => Self::Text,
+            mc::CardFormat::Video => Self::Video,
+            mc::CardFormat::Audio => Self::Audio,
+            mc::CardFormat::Pdf => Self::Pdf,
+            mc::CardFormat::Link => Self::Link,
+            mc::CardFormat::Quiz => Self::Quiz,
+        }
+    }
+}
+
+impl From<CardFormat> for mc::CardFormat {
+    fn from(f: CardFormat) -> Self {
+        match f {
+            CardFormat::Text => Self::Text,
+            CardFormat::Video => Self::Video,
+            CardFormat::Audio => Self::Audio,
+            CardFormat::Pdf => Self::Pdf,
+            CardFormat::Link => Self::Link,
+            CardFormat::Quiz => Self::Quiz,
+        }
+    }
+}
+
+impl From<mc::CardSource> for CardSource {
+    fn from(s: mc::CardSource) -> Self {
+        match s {
+            mc::CardSource::Official => Self::Official,
+            mc::CardSource::Curated => Self::Curated,
+            mc::CardSource::User => Self::User,
+        }
+    }
+}
+
+impl From<CardSource> for mc::CardSource {
+    fn from(s: CardSource) -> Self {
+        match s {
+            CardSource::Official => Self::Official,
+            CardSource::Curated => Self::Curated,
+            CardSource::User => Self::User,
+        }
+    }
+}
+
+impl From<mc::MediaAsset> for MediaAsset {
+    fn from(m: mc::MediaAsset) -> Self {
+        Self {
+            url: m.url,
+            mime_type: m.mime_type,
+            bytes: m.bytes,
+            sha256: m.sha256,
+        }
+    }
+}
+
+impl From<MediaAsset> for mc::MediaAsset {
+    fn from(m: MediaAsset) -> Self {
+        Self {
+            url: m.url,
+            mime_type: m.mime_type,
+            bytes: m.bytes,
+            sha256: m.sha256,
+        }
+    }
+}
+
+impl From<mc::QuizQuestion> for QuizQuestion {
+    fn from(q: mc::QuizQuestion) -> Self {
+        Self {
+            id: q.id,
+            stem: q.stem,
+            choices: q.choices,
+            correct: q.correct,
+            explanation: q.explanation,
+        }
+    }
+}
+
+impl From<QuizQuestion> for mc::QuizQuestion {
+    fn from(q: QuizQuestion) -> Self {
+        Self {
+            id: q.id,
+            stem: q.stem,
+            choices: q.choices,
+            correct: q.correct,
+            explanation: q.explanation,
+        }
+    }
+}
+
+fn to_system_time(t: Option<DateTime<Utc>>) -> Option<SystemTime> {
+    t.map(SystemTime::from)
+}
+
+fn from_system_time(t: Option<SystemTime>) -> Option<DateTime<Utc>> {
+    t.map(DateTime::<Utc>::from)
+}
+
+impl From<mc::Card> for Card {
+    fn from(c: mc::Card) -> Self {
+        Self {
+            id: c.id,
+            revision: c.revision,
+            title: c.title,
+            summary: c.summary,
+            objective: c.objective,
+            body: c.body,
+            format: c.format.into(),
+            duration_seconds: c.duration_seconds,
+            topics: c.topics,
+            tags: c.tags,
+            locale: c.locale,
+            media: c.media.into_iter().map(Into::into).collect(),
+            questions: c.questions.into_iter().map(Into::into).collect(),
+            related: c.related,
+            source: c.source.into(),
+            created_at: to_system_time(c.created_at),
+            updated_at: to_system_time(c.updated_at),
+        }
+    }
+}
+
+impl From<Card> for mc::Card {
+    fn from(c: Card) -> Self {
+        Self {
+            id: c.id,
+            revision: c.revision,
+            title: c.title,
+            summary: c.summary,
+            objective: c.objective,
+            body: c.body,
+            format: c.format.into(),
+            duration_seconds: c.duration_seconds,
+            topics: c.topics,
+            tags: c.tags,
+            locale: c.locale,
+            media: c.media.into_iter().map(Into::into).collect(),
+            questions: c.questions.into_iter().map(Into::into).collect(),
+            related: c.related,
+            source: c.source.into(),
+            created_at: from_system_time(c.created_at),
+            updated_at: from_system_time(c.updated_at),
+        }
+    }
+}
+
+impl From<mc::ImportReport> for ImportReport {
+    fn from(r: mc::ImportReport) -> Self {
+        Self {
+            imported: r.imported,
+            skipped_blank: r.skipped_blank,
+        }
+    }
+}
+
+/// A minimal text card (id, title, 60 s, English), to fill in from Kotlin/Swift with `copy()` /
+/// `var`. Saves apps from spelling out every field.
+#[uniffi::export]
+pub fn new_card(id: String, title: String) -> Card {
+    mc::Card::new(id, title).into()
+}
+
+#[uniffi::export]
+impl Microlearn {
+    /// Reads one card; `NotFound` if the catalog has no card `id`.
+    pub fn card(&self, id: String) -> Result<Card> {
+        Ok(self.core()?.card(&id)?.into())
+    }
+
+    /// Reads several cards in one call (cheaper than one call per card); ids not in the catalog
+    /// are left out.
+    pub fn cards(&self, ids: Vec<String>) -> Result<Vec<Card>> {
+        let core = self.core()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            match core.card(&id) {
+                Ok(c) => out.push(c.into()),
+                Err(microlearn_core::Error::NotFound(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Imports cards from JSON Lines text (one card JSON per line), all or nothing; a bad line
+    /// fails with `Content` naming the line.
+    pub fn import_jsonl(&self, jsonl: String) -> Result<ImportReport> {
+        Ok(self.core()?.import_jsonl(jsonl.as_bytes())?.into())
+    }
+
+    /// Adds or updates `cards` in one transaction, all or nothing; an invalid card fails with
+    /// `Content` naming it.
+    pub fn import_cards(&self, cards: Vec<Card>) -> Result<ImportReport> {
+        let cards: Vec<mc::Card> = cards.into_iter().map(Into::into).collect();
+        Ok(self.core()?.import_cards(&cards)?.into())
+    }
+}

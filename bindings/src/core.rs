@@ -1,0 +1,97 @@
+//! The [`Microlearn`] object: the one thing an app holds, shared across threads.
+//!
+//! *Why a lock around an `Option`:* Kotlin's `close()` only releases this handle (in-flight calls
+//! finish first, then the Rust object is freed when the last handle goes). An app that wants the
+//! database closed *now* — e.g. before deleting the user's data on sign-out — calls
+//! [`Microlearn::shutdown`]; every later call, from any thread, then fails with the typed
+//! `MicrolearnError::Closed` instead of crashing. Each call clones the inner `Arc` under a read
+//! lock (nanoseconds) and works outside it, so a long sync never blocks a UI read.
+
+use std::sync::{Arc, RwLock};
+
+use microlearn_core as ml;
+
+use crate::error::{MicrolearnError, Result};
+
+/// The Microlearn core opened on a data directory. `Send + Sync`: call it from any thread.
+/// In Kotlin it is `AutoCloseable`: `Microlearn.open(dir).use { core -> … }`.
+#[derive(uniffi::Object)]
+pub struct Microlearn {
+    inner: RwLock<Option<Arc<ml::Microlearn>>>,
+    data_dir: String,
+}
+
+/// A snapshot of what the core holds.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Status {
+    /// The data directory.
+    pub data_dir: String,
+    /// Cards in the offline catalog.
+    pub cards: u64,
+    /// Size of the database file (without its WAL), in bytes.
+    pub database_bytes: u64,
+}
+
+impl From<ml::Status> for Status {
+    fn from(s: ml::Status) -> Self {
+        Self {
+            data_dir: s.data_dir,
+            cards: s.cards,
+            database_bytes: s.database_bytes,
+        }
+    }
+}
+
+impl Microlearn {
+    /// The open core, or `Closed` after [`Microlearn::shutdown`].
+    pub(crate) fn core(&self) -> Result<Arc<ml::Microlearn>> {
+        let guard = self
+            .inner
+            .read()
+            .map_err(|_| MicrolearnError::Closed("core lock poisoned".into()))?;
+        guard.clone().ok_or_else(|| {
+            MicrolearnError::Closed(format!(
+                "the core on {:?} was shut down; open a new one",
+                self.data_dir
+            ))
+        })
+    }
+}
+
+#[uniffi::export]
+impl Microlearn {
+    /// Opens the core on `data_dir` (created if needed; an older database is migrated).
+    /// Local and quick, but does disk I/O: call it off the UI thread.
+    #[uniffi::constructor]
+    pub fn open(data_dir: String) -> Result<Arc<Self>> {
+        if data_dir.is_empty() || data_dir.contains('\0') {
+            return Err(MicrolearnError::InvalidArgument(format!(
+                "invalid argument: data directory {data_dir:?} is empty or contains NUL"
+            )));
+        }
+        let core = ml::Microlearn::open(&data_dir)?;
+        Ok(Arc::new(Self {
+            inner: RwLock::new(Some(Arc::new(core))),
+            data_dir,
+        }))
+    }
+
+    /// What the core holds right now.
+    pub fn status(&self) -> Result<Status> {
+        Ok(self.core()?.status()?.into())
+    }
+
+    /// Closes the database now. Calls already running finish; every later call on this object
+    /// (or any handle to it) fails with `MicrolearnError::Closed`. Idempotent. This is not
+    /// `close()`: Kotlin's generated `close()` releases the handle, this ends the core.
+    pub fn shutdown(&self) {
+        if let Ok(mut guard) = self.inner.write() {
+            guard.take();
+        }
+    }
+
+    /// Whether [`Microlearn::shutdown`] has not been called yet.
+    pub fn is_open(&self) -> bool {
+        self.inner.read().map(|g| g.is_some()).unwrap_or(false)
+    }
+}

@@ -1,0 +1,107 @@
+//! Errors as the foreign languages see them.
+//!
+//! *Why one flat error:* a Kotlin or Swift caller wants one type to catch
+//! (`catch (e: MicrolearnException)`, `catch let e as MicrolearnError`) and a subtype to branch
+//! on (`is MicrolearnException.NotFound`), with the core's precise, human-readable message
+//! (`e.message`). A flat UniFFI error carries exactly that: the variant plus the `Display` text
+//! of the core error, so nothing the core says is lost crossing the boundary.
+//!
+//! Errors the *foreign* side raises in a callback (a keystore that is locked, a listener that
+//! threw) come back as [`ProviderError`], which has fields so that it can be lowered from Kotlin
+//! and Swift, and is converted into [`MicrolearnError::Provider`].
+
+use microlearn_core::Error as CoreError;
+
+/// Every error a Microlearn call can raise. In Kotlin: `MicrolearnException` and its nested
+/// subclasses; in Swift: `MicrolearnError` cases. The message is always the core's full text.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+#[uniffi(flat_error)]
+pub enum MicrolearnError {
+    /// The local database could not be opened, migrated, read or written.
+    #[error("{0}")]
+    Store(String),
+    /// Catalog content was malformed or could not be fetched or verified.
+    #[error("{0}")]
+    Content(String),
+    /// A search query could not be run.
+    #[error("{0}")]
+    Search(String),
+    /// A quiz operation failed.
+    #[error("{0}")]
+    Quiz(String),
+    /// A nudge plan could not be made.
+    #[error("{0}")]
+    Nudge(String),
+    /// An xAPI operation failed.
+    #[error("{0}")]
+    Xapi(String),
+    /// A thing the caller named does not exist (a card id, a question id …).
+    #[error("{0}")]
+    NotFound(String),
+    /// The caller passed an argument the core cannot use.
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// A filesystem operation failed.
+    #[error("{0}")]
+    Io(String),
+    /// The object was shut down (`shutdown()`) and can no longer be used.
+    #[error("{0}")]
+    Closed(String),
+    /// The operation was cancelled through its [`crate::CancelToken`] or by dropping its
+    /// coroutine / task.
+    #[error("{0}")]
+    Cancelled(String),
+    /// A provider implemented by the app (credentials, connectivity, progress) failed.
+    #[error("{0}")]
+    Provider(String),
+}
+
+impl From<CoreError> for MicrolearnError {
+    fn from(e: CoreError) -> Self {
+        let text = e.to_string();
+        match e {
+            CoreError::Store(_) => Self::Store(text),
+            CoreError::Content(_) => Self::Content(text),
+            CoreError::Search(_) => Self::Search(text),
+            CoreError::Quiz(_) => Self::Quiz(text),
+            CoreError::Nudge(_) => Self::Nudge(text),
+            CoreError::Xapi(_) => Self::Xapi(text),
+            CoreError::NotFound(_) => Self::NotFound(text),
+            CoreError::InvalidArgument(_) => Self::InvalidArgument(text),
+            CoreError::Io(_) => Self::Io(text),
+        }
+    }
+}
+
+impl From<ProviderError> for MicrolearnError {
+    fn from(e: ProviderError) -> Self {
+        Self::Provider(e.to_string())
+    }
+}
+
+/// An error raised by app code in a provider callback (Kotlin: `throw
+/// ProviderException.Failed("keystore locked")`; Swift: `throw ProviderError.Failed(reason:)`).
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum ProviderError {
+    /// The provider could not do what was asked; `reason` says why.
+    #[error("provider failed: {reason}")]
+    Failed {
+        /// Human-readable reason.
+        reason: String,
+    },
+    /// The provider threw something other than a `ProviderError` (a bug in the app's callback).
+    #[error("provider threw an unexpected error: {reason}")]
+    Unexpected {
+        /// The foreign exception's text.
+        reason: String,
+    },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for ProviderError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        Self::Unexpected { reason: e.reason }
+    }
+}
+
+/// Result alias for exported functions.
+pub type Result<T, E = MicrolearnError> = std::result::Result<T, E>;

@@ -1,0 +1,1 @@
+//! The xAPI State API (filled in below).

@@ -1,0 +1,72 @@
+// Credentials from the iOS Keychain, read at call time by the core (never cached in Rust), so a
+// token rotated by the app is used on the next request.
+
+import Foundation
+import MicrolearnFFI
+import Security
+
+/// A `CredentialsProvider` backed by generic-password Keychain items: one item per endpoint host,
+/// under `service`. The item's account is the user name; its data is the password, or a bearer
+/// token when the account is `"bearer"`.
+public final class KeychainCredentialsProvider: CredentialsProvider, @unchecked Sendable {
+    /// Keychain service name shared by Microlearn's items.
+    public let service: String
+
+    /// A provider reading items of `service`.
+    public init(service: String = "org.microlearn.credentials") {
+        self.service = service
+    }
+
+    /// Credentials for `endpoint`, or nil when the Keychain has none for its host.
+    public func credentials(endpoint: String) throws -> Credentials? {
+        guard let host = URL(string: endpoint)?.host else {
+            throw ProviderError.Failed(reason: "endpoint \(endpoint) has no host")
+        }
+        let query: [String: Any] = [
+            kSecClass as String: kSecClassGenericPassword,
+            kSecAttrService as String: service,
+            kSecAttrLabel as String: host,
+            kSecReturnAttributes as String: true,
+            kSecReturnData as String: true,
+            kSecMatchLimit as String: kSecMatchLimitOne,
+        ]
+        var item: CFTypeRef?
+        let status = SecItemCopyMatching(query as CFDictionary, &item)
+        if status == errSecItemNotFound {
+            return nil
+        }
+        guard status == errSecSuccess,
+              let found = item as? [String: Any],
+              let data = found[kSecValueData as String] as? Data,
+              let secret = String(data: data, encoding: .utf8)
+        else {
+            // errSecInteractionNotAllowed: the device is locked; the core reports a Provider
+            // error and background work retries later.
+            throw ProviderError.Failed(reason: "keychain read for \(host) failed with status \(status)")
+        }
+        let account = found[kSecAttrAccount as String] as? String ?? ""
+        if account == "bearer" {
+            return Credentials(username: nil, password: nil, bearerToken: secret)
+        }
+        return Credentials(username: account, password: secret, bearerToken: nil)
+    }
+
+    /// Stores (or replaces) the credentials for `host`. `account == "bearer"` stores a token.
+    public func store(host: String, account: String, secret: String) throws {
+        let base: [String: Any] = [
+            kSecClass as String: kSecClassGenericPassword,
+            kSecAttrService as String: service,
+            kSecAttrLabel as String: host,
+        ]
+        SecItemDelete(base as CFDictionary)
+        var add = base
+        add[kSecAttrAccount as String] = account
+        add[kSecValueData as String] = Data(secret.utf8)
+        // Readable in background sync after the first unlock, never migrated to another device.
+        add[kSecAttrAccessible as String] = kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly
+        let status = SecItemAdd(add as CFDictionary, nil)
+        guard status == errSecSuccess else {
+            throw ProviderError.Failed(reason: "keychain write for \(host) failed with status \(status)")
+        }
+    }
+}

@@ -1,0 +1,68 @@
+# Starts a private PostgreSQL 15 cluster and LaRS (the real LRS) on free loopback ports; sourced by
+# tests/suites/20-xapi-lrs.sh. `start_lrs` exports LRS_URL (the xAPI base URL, ending in `/`) and
+# registers `stop_lrs` to run on exit. Nothing outside its temp dir is touched.
+
+LARS_BIN="${MICROLEARN_TOOLS:-$HOME/.cache/microlearn-tools}/lars/bin/xapi-rs"
+PG_BIN=/usr/lib/postgresql/15/bin
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+stop_lrs() {
+  [ -n "${LARS_PID:-}" ] && kill "$LARS_PID" 2>/dev/null && wait "$LARS_PID" 2>/dev/null
+  if [ -n "${LRS_TMP:-}" ] && [ -d "$LRS_TMP/pg" ]; then
+    as_pg "$PG_BIN/pg_ctl" -D "$LRS_TMP/pg" -m immediate stop >/dev/null 2>&1 || true
+  fi
+  [ -n "${LRS_TMP:-}" ] && rm -rf "$LRS_TMP"
+  LARS_PID=""
+}
+
+# PostgreSQL refuses to run as root: run it as the `postgres` user then.
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start_lrs() {
+  [ -x "$LARS_BIN" ] || { echo "LaRS not installed at $LARS_BIN (run tests/setup.sh)"; return 1; }
+  LRS_TMP=$(mktemp -d /tmp/microlearn-lrs.XXXXXX)
+  chmod 755 "$LRS_TMP"
+  trap stop_lrs EXIT
+  mkdir -p "$LRS_TMP/pg" "$LRS_TMP/sock" "$LRS_TMP/lars/logs"
+  mkdir -p "$LRS_TMP/pglog"
+  [ "$(id -u)" = 0 ] && chown postgres "$LRS_TMP/pg" "$LRS_TMP/sock" "$LRS_TMP/pglog"
+  local pg_port lrs_port
+  pg_port=$(free_port)
+  as_pg "$PG_BIN/initdb" -D "$LRS_TMP/pg" -U postgres --auth=trust -E UTF8 >"$LRS_TMP/initdb.log" 2>&1 \
+    || { cat "$LRS_TMP/initdb.log"; return 1; }
+  as_pg "$PG_BIN/pg_ctl" -D "$LRS_TMP/pg" -l "$LRS_TMP/pglog/pg.log" -w \
+    -o "-p $pg_port -k $LRS_TMP/sock -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null \
+    || { cat "$LRS_TMP/pglog/pg.log"; return 1; }
+  "$PG_BIN/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres xapi
+  lrs_port=$(free_port)
+  (
+    cd "$LRS_TMP/lars"
+    export CARGO_MANIFEST_DIR="$LRS_TMP/lars" RUST_LOG=warn \
+      DB_SERVER_URL="postgresql://postgres@127.0.0.1:$pg_port" DB_NAME=xapi \
+      DB_MAX_CONNECTIONS=16 DB_MIN_CONNECTIONS=2 \
+      LRS_MODE=legacy LRS_HOST=127.0.0.1 LRS_PORT="$lrs_port" \
+      LRS_AUTHORITY_IFI=admin@microlearn.example LRS_ROOT_EMAIL=admin@microlearn.example \
+      LRS_EXTERNAL_URL="http://127.0.0.1:$lrs_port/" EXT_DEFAULT_LANGUAGE=en \
+      ROCKET_ADDRESS=127.0.0.1 ROCKET_PORT="$lrs_port" ROCKET_LOG_LEVEL=critical \
+      ROCKET_SECRET_KEY="$(head -c 32 /dev/urandom | base64)" \
+      ROCKET_WORKERS=4 ROCKET_LIMITS='{json="4 MiB"}'
+    exec "$LARS_BIN" >"$LRS_TMP/lars.log" 2>&1
+  ) &
+  LARS_PID=$!
+  export LRS_URL="http://127.0.0.1:$lrs_port/"
+  for _ in $(seq 1 100); do
+    if curl -fsS -H 'X-Experience-API-Version: 2.0.0' "${LRS_URL}about" >/dev/null 2>&1; then
+      echo "LaRS up at $LRS_URL (postgres on $pg_port)"
+      return 0
+    fi
+    kill -0 "$LARS_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "LaRS did not start:"; tail -30 "$LRS_TMP/lars.log"
+  return 1
+}
