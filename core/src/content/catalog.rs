@@ -333,6 +333,17 @@ mod tests {
         }
 
         #[test]
+        fn card_lines_round_trip(title in "\\PC{1,40}", body in "\\PC{0,200}", rev in 0u64..1000) {
+            let mut card = Card::new("c-1", title);
+            card.body = body;
+            card.revision = rev;
+            proptest::prop_assume!(card.validate().is_ok());
+            let json = shard_line_json(&ShardLine::Card(Box::new(card.clone()))).expect("json");
+            proptest::prop_assert!(!json.contains('\n'));
+            proptest::prop_assert_eq!(parse_shard_line(&json), Ok(ShardLine::Card(Box::new(card))));
+        }
+
+        #[test]
         fn tombstone_round_trips(id in "[A-Za-z0-9._:-]{1,40}") {
             let json = shard_line_json(&ShardLine::Deleted(id.clone())).expect("json");
             proptest::prop_assert_eq!(parse_shard_line(&json), Ok(ShardLine::Deleted(id)));
