@@ -223,13 +223,19 @@ impl Microlearn {
         let url_s = url.to_string();
         let report = tokio::task::spawn_blocking(move || {
             let _guard = guard;
-            core.store().write(|tx| {
+            let report = core.store().write(|tx| {
                 let mut report = report;
                 apply_shards(tx, &files, !incremental, &mut report, &progress)?;
                 save_state(tx, &url_s, etag_owned.as_deref(), &index, &report)?;
                 report.cards_total = super::count_cards(tx)?;
                 Ok::<_, Error>(report)
-            })
+            })?;
+            // Fold the WAL into the database now: a large WAL left behind makes the next open
+            // (the app's cold start) read it all to rebuild its index. Best effort.
+            if let Ok(conn) = core.store().writer() {
+                let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            }
+            Ok::<_, Error>(report)
         })
         .await
         .map_err(|e| ContentError::Network {
