@@ -1,7 +1,9 @@
 //! Catalog publishing, sync and the media cache: `catalog build`, `sync`, `pin`.
 
 use std::{
+    io::IsTerminal,
     path::{Path, PathBuf},
+    sync::Arc,
     time::Duration,
 };
 
@@ -10,7 +12,7 @@ use microlearn_core::{
     Microlearn,
     content::{
         build::{BuildOptions, build_catalog},
-        http::NetOptions,
+        http::{NetOptions, Progress},
         media::NetworkPolicy,
     },
 };
@@ -125,12 +127,27 @@ pub fn catalog(_data_dir: &Path, cmd: CatalogCmd, out: &Output) -> CmdResult {
 
 pub fn sync(data_dir: &Path, args: SyncArgs, out: &Output) -> CmdResult {
     let core = Microlearn::open(data_dir)?;
-    let opts = NetOptions {
+    let mut opts = NetOptions {
         read_timeout: Duration::from_secs(args.timeout.max(1)),
         ..Default::default()
     };
+    if !out.json && std::io::stderr().is_terminal() {
+        opts.progress = Some(Arc::new(|p: &Progress| {
+            eprint!(
+                "\r{:<7} {}/{} ({} bytes)   ",
+                format!("{:?}", p.phase).to_lowercase(),
+                p.done,
+                p.total,
+                p.bytes
+            );
+        }));
+    }
     let t = std::time::Instant::now();
-    let r = runtime()?.block_on(core.sync_catalog(&args.url, &opts))?;
+    let r = runtime()?.block_on(core.sync_catalog(&args.url, &opts));
+    if opts.progress.is_some() {
+        eprintln!();
+    }
+    let r = r?;
     let mut json = serde_json::to_value(&r)?;
     if args.report_rss
         && let Some(obj) = json.as_object_mut()

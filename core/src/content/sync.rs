@@ -135,8 +135,13 @@ async fn fetch_index(
 impl Microlearn {
     /// Syncs the offline catalog from the index at `url` (see the module docs). Cancel with
     /// `opts.cancel` or by dropping the future; either way the previous catalog stays intact.
+    /// Refused with [`ContentError::NetworkPolicy`] when the network policy is `Never` (a
+    /// catalog sync is small, so `WifiOnly` does not block it; it blocks media downloads).
     pub async fn sync_catalog(&self, url: &str, opts: &NetOptions) -> Result<SyncReport> {
         let url = http::parse_url(url)?;
+        if self.media_status()?.policy == super::media::NetworkPolicy::Never {
+            return Err(ContentError::NetworkPolicy("the policy is never".into()).into());
+        }
         let state = self.store().read(|c| sync_state(c).map_err(Error::from))?;
         let same_url = state.as_ref().is_some_and(|s| s.url == url.as_str());
         let client = opts.client()?;
@@ -377,6 +382,11 @@ fn save_state(
             chrono::Utc::now().timestamp(),
             serde_json::to_string(report).map_err(ContentError::from)?,
         ],
+    )?;
+    // Pins of cards the catalog no longer has mean nothing.
+    tx.execute(
+        "DELETE FROM pinned_cards WHERE card_id NOT IN (SELECT id FROM cards)",
+        [],
     )?;
     Ok(())
 }
