@@ -311,6 +311,12 @@ mod tests {
         let bad = "{\"deleted\":\"a\",\"x\":1}\n";
         let r: Result<Vec<_>, _> = ShardReader::new(bad.as_bytes(), "s").collect();
         assert!(matches!(r, Err(ContentError::Shard { line: 1, .. })));
+        let oversized = format!("{{\"id\":\"a\",\"title\":\"{}\"}}\n", "t".repeat(600));
+        let r: Result<Vec<_>, _> = ShardReader::new(oversized.as_bytes(), "s").collect();
+        assert!(
+            matches!(r, Err(ContentError::Shard { ref message, .. }) if message.contains("title")),
+            "{r:?}"
+        );
         let big = format!(
             "{{\"id\":\"a\",\"title\":\"{}\"}}\n",
             "x".repeat(MAX_LINE_BYTES)
