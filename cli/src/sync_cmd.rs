@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use microlearn_core::{
     Microlearn,
     content::{
-        build::{BuildOptions, build_catalog},
+        build::{BuildOptions, build_catalog, build_catalog_from_cards},
         http::{NetOptions, Progress},
         media::NetworkPolicy,
     },
@@ -24,8 +24,12 @@ use crate::output::{CmdResult, Output};
 pub enum CatalogCmd {
     /// Build a publishable catalog (index + shards) from cards.
     Build {
-        /// A .jsonl file or a folder of card .json files.
-        input: PathBuf,
+        /// A .jsonl file or a folder of card .json / .jsonl files.
+        #[arg(required_unless_present = "sample")]
+        input: Option<PathBuf>,
+        /// Build from the sample catalog bundled with the binary instead of INPUT.
+        #[arg(long, conflicts_with = "input")]
+        sample: bool,
         /// Output folder to copy to any static host.
         #[arg(long)]
         out: PathBuf,
@@ -94,6 +98,7 @@ pub fn catalog(_data_dir: &Path, cmd: CatalogCmd, out: &Output) -> CmdResult {
     match cmd {
         CatalogCmd::Build {
             input,
+            sample,
             out: dir,
             previous,
             catalog_id,
@@ -103,7 +108,15 @@ pub fn catalog(_data_dir: &Path, cmd: CatalogCmd, out: &Output) -> CmdResult {
                 catalog_id,
                 ..Default::default()
             };
-            let r = build_catalog(&input, &dir, &opts)?;
+            let r = match input {
+                Some(input) if !sample => build_catalog(&input, &dir, &opts)?,
+                _ => {
+                    let cards = microlearn_core::content::parse_jsonl(
+                        crate::content_cmd::SAMPLE_CATALOG.as_bytes(),
+                    )?;
+                    build_catalog_from_cards(cards, &dir, &opts)?
+                }
+            };
             out.print(&r, || {
                 format!(
                     "built {} ({}): {} cards in {} shards, {} bytes; wrote {} shards ({} bytes); \

@@ -161,10 +161,24 @@ pub fn build_catalog(
     out: &Path,
     opts: &BuildOptions,
 ) -> Result<BuildReport, ContentError> {
-    let cards = read_input_cards(input)?;
+    build_catalog_from_cards(read_input_cards(input)?, out, opts)
+}
+
+/// Builds a catalog from `cards` (ids must be unique) into `out`; see [`build_catalog`].
+pub fn build_catalog_from_cards(
+    cards: Vec<Card>,
+    out: &Path,
+    opts: &BuildOptions,
+) -> Result<BuildReport, ContentError> {
     let mut new: BTreeMap<String, String> = BTreeMap::new();
     for c in &cards {
-        new.insert(c.id.clone(), serde_json::to_string(c)?);
+        c.validate()?;
+        if new
+            .insert(c.id.clone(), serde_json::to_string(c)?)
+            .is_some()
+        {
+            return Err(ContentError::DuplicateId(c.id.clone()));
+        }
     }
     drop(cards);
     fs::create_dir_all(out.join("shards")).map_err(|e| ContentError::io(out, e))?;
