@@ -3,7 +3,7 @@
 //! *Why download everything before writing anything:* a sync on one bar of signal is often cut
 //! off. Each new shard is streamed to a temp file and verified against the index's SHA-256 and
 //! size; only when all of them are on disk does one write transaction fold them into the catalog
-//! (through [`apply_changes`](super::apply_changes), so search and quiz indexes stay in step).
+//! (through [`apply_changes`], so search and quiz indexes stay in step).
 //! Any failure before or during that transaction leaves the previous catalog exactly as it was.
 //!
 //! *Why remember the applied shard hashes:* the publisher appends delta shards and keeps earlier
