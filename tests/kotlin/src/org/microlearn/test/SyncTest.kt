@@ -252,4 +252,32 @@ class SyncTest {
         }
         deleteTree(dir)
     }
+
+    @Test
+    fun closeAndShutdownDuringAnInFlightSyncAreSafe() {
+        val dir = tempDataDir()
+        StallServer().use { server ->
+            val core = Microlearn.open(dir.path)
+            CancelToken().use { token ->
+                runBlocking {
+                    val call = async(Dispatchers.Default) {
+                        runCatching { core.syncCatalog(server.url, cancel = token) }
+                    }
+                    assertTrue(server.accepted.await(30, TimeUnit.SECONDS))
+                    // The in-flight call holds its own reference: shutting down and closing the
+                    // handle now must neither crash nor free what the call is using.
+                    core.shutdown()
+                    core.close()
+                    token.cancel()
+                    val result = withTimeout(15_000) { call.await() }
+                    val e = result.exceptionOrNull()
+                    assertTrue(e is MicrolearnException.Cancelled, "ended by its token: $e")
+                }
+            }
+            assertFailsWith<IllegalStateException> { core.status() }
+        }
+        // Everything was released: the directory opens again.
+        Microlearn.open(dir.path).use { assertEquals(0UL, it.status().cards) }
+        deleteTree(dir)
+    }
 }

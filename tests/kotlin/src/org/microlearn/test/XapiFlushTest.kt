@@ -9,6 +9,9 @@ import java.net.http.HttpRequest
 import java.net.http.HttpResponse
 import java.util.Collections
 import java.util.concurrent.TimeUnit
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 import org.junit.Test
@@ -108,6 +111,25 @@ class XapiFlushTest {
                 val report = runBlocking { core.flushXapi(LrsEndpoint(url = lrs), FlushOptions(ignoreBackoff = true)) }
                 assertEquals(2UL, report.delivered, "the next flush delivers them: ${report.lastError}")
             }
+        }
+        deleteTree(dir)
+    }
+
+    @Test
+    fun concurrentFlushesDeliverEachStatementExactlyOnce() {
+        val dir = tempDataDir()
+        Microlearn.open(dir.path).use { core ->
+            val ids = (1..60).map { core.enqueueStatement(statement(100 + it)) }
+            val reports = runBlocking {
+                (1..8).map {
+                    async(Dispatchers.Default) {
+                        core.flushXapi(LrsEndpoint(url = lrs), FlushOptions(maxBatchStatements = 7U, ignoreBackoff = true))
+                    }
+                }.awaitAll()
+            }
+            assertEquals(60UL, reports.fold(0UL) { acc, r -> acc + r.delivered }, "$reports")
+            assertEquals(0UL, core.xapiStatus().depth)
+            ids.forEach { assertTrue(lrsHas(it), "the LRS stores $it") }
         }
         deleteTree(dir)
     }
