@@ -35,18 +35,10 @@ impl Default for Arm {
 }
 
 /// Posteriors for the 24 local hours.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct HourBandit {
     /// Arm per local hour.
     pub arms: [Arm; 24],
-}
-
-impl Default for HourBandit {
-    fn default() -> Self {
-        Self {
-            arms: [Arm::default(); 24],
-        }
-    }
 }
 
 impl HourBandit {

@@ -53,6 +53,9 @@ pub enum NudgeError {
     /// A response names a nudge that was never planned.
     #[error("unknown nudge id {0:?}")]
     UnknownNudge(String),
+    /// An instant was not RFC 3339.
+    #[error("bad instant {0} (want RFC 3339, e.g. 2026-03-08T09:00:00Z)")]
+    BadInstant(String),
     /// Stored settings could not be read back.
     #[error("stored nudge setting {key:?} is unreadable: {reason}")]
     CorruptSettings {

@@ -248,12 +248,13 @@ fn categories_for(input: &PlanInput, today: bool) -> Vec<NudgeCategory> {
     let s = &input.signals;
     let mut out = vec![];
     let off = |c: NudgeCategory| input.prefs.opted_out.contains(&c);
+    let done_today = today && s.practiced_today;
     if s.reviews_due > 0 && !off(NudgeCategory::ReviewDue) {
         out.push(NudgeCategory::ReviewDue);
-    } else if !(today && s.practiced_today) && !off(NudgeCategory::DailyPractice) {
+    } else if !done_today && !off(NudgeCategory::DailyPractice) {
         out.push(NudgeCategory::DailyPractice);
     }
-    if s.streak_days > 0 && !(today && s.practiced_today) && !off(NudgeCategory::StreakAtRisk) {
+    if s.streak_days > 0 && !done_today && !off(NudgeCategory::StreakAtRisk) {
         out.push(NudgeCategory::StreakAtRisk);
     }
     if s.unfinished_card.is_some() && !off(NudgeCategory::UnfinishedCard) {

@@ -58,6 +58,17 @@ pub fn utc_to_local(tz: &Tz, t: DateTime<Utc>) -> (NaiveDate, u16) {
     (local.date_naive(), minute as u16)
 }
 
+/// Parses an RFC 3339 instant, or gives the clock's `now` for `None` (for the CLI and shells
+/// that pass times as strings).
+pub fn instant_or_now(s: Option<&str>) -> Result<DateTime<Utc>, NudgeError> {
+    match s {
+        None => Ok(Utc::now()),
+        Some(s) => DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| NudgeError::BadInstant(format!("{s:?}: {e}"))),
+    }
+}
+
 /// RFC 3339 rendering of `t` in `tz`, with the zone's offset (`2026-03-08T09:00:00-04:00`).
 pub fn rfc3339_local(tz: &Tz, t: DateTime<Utc>) -> String {
     t.with_timezone(tz).to_rfc3339()
