@@ -147,6 +147,31 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
     }
     let flush_per_s = r.delivered as f64 / flush_secs;
 
+    // 3b. The client's own ceiling: the same flush to the fault injector's in-memory stand-in
+    // (no LRS work), to tell client cost from LRS cost.
+    let dir5 = fresh(root, "ceiling")?;
+    let core5 = Microlearn::open(dir5.path())?;
+    core5.store().write(|tx| {
+        for s in &all {
+            microlearn_core::xapi::queue::enqueue_json_in(tx, s)?;
+        }
+        Ok::<_, microlearn_core::Error>(())
+    })?;
+    let stand_in = FaultInjector::start(Upstream::Memory {
+        conflict_409: false,
+    })
+    .await?;
+    let t = Instant::now();
+    let r5 = core5
+        .flush_xapi(
+            &LrsEndpoint::new(stand_in.url()),
+            &creds,
+            &FlushOptions::default(),
+        )
+        .await?;
+    let flush_stand_in_per_s = r5.delivered as f64 / t.elapsed().as_secs_f64();
+    drop(stand_in);
+
     // 4. Baseline: one PUT per statement.
     let reg3 = uuid::Uuid::new_v4().to_string();
     let t = Instant::now();
@@ -247,6 +272,10 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
     );
     println!("{:<28} {:>12.1}  >= 10", "flush_speedup", ratio);
     println!(
+        "{:<28} {:>12.0}  (client ceiling, no LRS)",
+        "flush_stand_in_per_s", flush_stand_in_per_s
+    );
+    println!(
         "{:<28} {:>12}  = 0 ({faults} faults, {fault_flushes} flushes)",
         "lost", lost
     );
@@ -261,6 +290,7 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
             "flush_per_s": flush_per_s.round(),
             "flush_one_put_per_s": (flush_one_put_per_s * 10.0).round() / 10.0,
             "flush_speedup": (ratio * 10.0).round() / 10.0,
+            "flush_stand_in_per_s": flush_stand_in_per_s.round(),
             "lost": lost,
             "duplicates": duplicates,
             "faults_injected": faults,
