@@ -136,6 +136,15 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
     let disk_bytes_per_1k =
         (db_bytes(dir2.path()).saturating_sub(before)) as f64 / (args.statements as f64 / 1000.0);
 
+    // 3a. Baseline first (same LRS state as the batched flush): one PUT per statement.
+    let reg3 = uuid::Uuid::new_v4().to_string();
+    let t = Instant::now();
+    for i in 0..args.puts {
+        let id = uuid::Uuid::new_v4().to_string();
+        put_one(&client, &url, &id, &statement(&reg3, i)).await?;
+    }
+    let flush_one_put_per_s = args.puts as f64 / t.elapsed().as_secs_f64();
+
     // 3. Batched flush to the LRS.
     let t = Instant::now();
     let r = core2
@@ -146,6 +155,31 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
         return Err(format!("flush did not drain: {r:?}").into());
     }
     let flush_per_s = r.delivered as f64 / flush_secs;
+
+    // 3c. Batched flush with 4 batches in flight (disjoint statements, order not kept).
+    let dir6 = fresh(root, "lanes")?;
+    let core6 = Microlearn::open(dir6.path())?;
+    core6.store().write(|tx| {
+        for s in &all {
+            microlearn_core::xapi::queue::enqueue_json_in(tx, s)?;
+        }
+        Ok::<_, microlearn_core::Error>(())
+    })?;
+    let t = Instant::now();
+    let r6 = core6
+        .flush_xapi(
+            &LrsEndpoint::new(&url),
+            &creds,
+            &FlushOptions {
+                max_in_flight: 4,
+                ..Default::default()
+            },
+        )
+        .await?;
+    if r6.outcome != FlushOutcome::Drained {
+        return Err(format!("4-lane flush did not drain: {r6:?}").into());
+    }
+    let flush_4_in_flight_per_s = r6.delivered as f64 / t.elapsed().as_secs_f64();
 
     // 3b. The client's own ceiling: the same flush to the fault injector's in-memory stand-in
     // (no LRS work), to tell client cost from LRS cost.
@@ -171,15 +205,6 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
         .await?;
     let flush_stand_in_per_s = r5.delivered as f64 / t.elapsed().as_secs_f64();
     drop(stand_in);
-
-    // 4. Baseline: one PUT per statement.
-    let reg3 = uuid::Uuid::new_v4().to_string();
-    let t = Instant::now();
-    for i in 0..args.puts {
-        let id = uuid::Uuid::new_v4().to_string();
-        put_one(&client, &url, &id, &statement(&reg3, i)).await?;
-    }
-    let flush_one_put_per_s = args.puts as f64 / t.elapsed().as_secs_f64();
 
     // 5. Fault run: random drops after the LRS stored a batch, 5xx, 429, 401, stalls.
     let addr = url
@@ -272,6 +297,10 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
     );
     println!("{:<28} {:>12.1}  >= 10", "flush_speedup", ratio);
     println!(
+        "{:<28} {:>12.0}",
+        "flush_4_in_flight_per_s", flush_4_in_flight_per_s
+    );
+    println!(
         "{:<28} {:>12.0}  (client ceiling, no LRS)",
         "flush_stand_in_per_s", flush_stand_in_per_s
     );
@@ -291,6 +320,7 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
             "flush_one_put_per_s": (flush_one_put_per_s * 10.0).round() / 10.0,
             "flush_speedup": (ratio * 10.0).round() / 10.0,
             "flush_stand_in_per_s": flush_stand_in_per_s.round(),
+            "flush_4_in_flight_per_s": flush_4_in_flight_per_s.round(),
             "lost": lost,
             "duplicates": duplicates,
             "faults_injected": faults,
