@@ -1,7 +1,9 @@
 //! Catalog publishing, sync and the media cache: `catalog build`, `sync`, `pin`.
 
 use std::{
+    io::IsTerminal,
     path::{Path, PathBuf},
+    sync::Arc,
     time::Duration,
 };
 
@@ -9,8 +11,8 @@ use clap::{Args, Subcommand};
 use microlearn_core::{
     Microlearn,
     content::{
-        build::{BuildOptions, build_catalog},
-        http::NetOptions,
+        build::{BuildOptions, build_catalog, build_catalog_from_cards},
+        http::{NetOptions, Progress},
         media::NetworkPolicy,
     },
 };
@@ -22,8 +24,12 @@ use crate::output::{CmdResult, Output};
 pub enum CatalogCmd {
     /// Build a publishable catalog (index + shards) from cards.
     Build {
-        /// A .jsonl file or a folder of card .json files.
-        input: PathBuf,
+        /// A .jsonl file or a folder of card .json / .jsonl files.
+        #[arg(required_unless_present = "sample")]
+        input: Option<PathBuf>,
+        /// Build from the sample catalog bundled with the binary instead of INPUT.
+        #[arg(long, conflicts_with = "input")]
+        sample: bool,
         /// Output folder to copy to any static host.
         #[arg(long)]
         out: PathBuf,
@@ -92,6 +98,7 @@ pub fn catalog(_data_dir: &Path, cmd: CatalogCmd, out: &Output) -> CmdResult {
     match cmd {
         CatalogCmd::Build {
             input,
+            sample,
             out: dir,
             previous,
             catalog_id,
@@ -101,7 +108,15 @@ pub fn catalog(_data_dir: &Path, cmd: CatalogCmd, out: &Output) -> CmdResult {
                 catalog_id,
                 ..Default::default()
             };
-            let r = build_catalog(&input, &dir, &opts)?;
+            let r = match input {
+                Some(input) if !sample => build_catalog(&input, &dir, &opts)?,
+                _ => {
+                    let cards = microlearn_core::content::parse_jsonl(
+                        crate::content_cmd::SAMPLE_CATALOG.as_bytes(),
+                    )?;
+                    build_catalog_from_cards(cards, &dir, &opts)?
+                }
+            };
             out.print(&r, || {
                 format!(
                     "built {} ({}): {} cards in {} shards, {} bytes; wrote {} shards ({} bytes); \
@@ -125,12 +140,27 @@ pub fn catalog(_data_dir: &Path, cmd: CatalogCmd, out: &Output) -> CmdResult {
 
 pub fn sync(data_dir: &Path, args: SyncArgs, out: &Output) -> CmdResult {
     let core = Microlearn::open(data_dir)?;
-    let opts = NetOptions {
+    let mut opts = NetOptions {
         read_timeout: Duration::from_secs(args.timeout.max(1)),
         ..Default::default()
     };
+    if !out.json && std::io::stderr().is_terminal() {
+        opts.progress = Some(Arc::new(|p: &Progress| {
+            eprint!(
+                "\r{:<7} {}/{} ({} bytes)   ",
+                format!("{:?}", p.phase).to_lowercase(),
+                p.done,
+                p.total,
+                p.bytes
+            );
+        }));
+    }
     let t = std::time::Instant::now();
-    let r = runtime()?.block_on(core.sync_catalog(&args.url, &opts))?;
+    let r = runtime()?.block_on(core.sync_catalog(&args.url, &opts));
+    if opts.progress.is_some() {
+        eprintln!();
+    }
+    let r = r?;
     let mut json = serde_json::to_value(&r)?;
     if args.report_rss
         && let Some(obj) = json.as_object_mut()

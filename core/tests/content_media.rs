@@ -20,11 +20,15 @@ struct Fixture {
 }
 
 /// Three cards: `card-00000` with a 1 MiB video, `card-00001` with a 512 KiB audio clip,
-/// `card-00002` whose media hash is wrong.
+/// `card-00002` whose media hash is wrong, `card-00003` with a 512 KiB PDF.
 async fn fixture() -> Fixture {
     let video = noise(MB, 1);
     let audio = noise(MB / 2, 2);
-    let mut cards: Vec<_> = (0..3).map(card).collect();
+    let pdf = noise(MB / 2, 3);
+    let mut cards: Vec<_> = (0..4).map(card).collect();
+    cards[3]
+        .media
+        .push(media_asset("media/doc.pdf", &pdf, "application/pdf"));
     cards[0]
         .media
         .push(media_asset("media/intro.mp4", &video, "video/mp4"));
@@ -38,6 +42,7 @@ async fn fixture() -> Fixture {
     std::fs::create_dir_all(publ.root().join("media")).expect("mkdir");
     std::fs::write(publ.root().join("media/intro.mp4"), &video).expect("video");
     std::fs::write(publ.root().join("media/clip.mp3"), &audio).expect("audio");
+    std::fs::write(publ.root().join("media/doc.pdf"), &pdf).expect("pdf");
     let data = tempfile::tempdir().expect("tmp");
     let core = Microlearn::open(data.path()).expect("open");
     core.sync_catalog(&publ.index_url(), &NetOptions::default())
@@ -217,4 +222,30 @@ async fn budget_policy_and_lru_eviction() {
         f.core.media_path(&video_sha).expect("p").is_none(),
         "video evicted"
     );
+}
+
+#[tokio::test]
+async fn eviction_takes_the_least_recently_used_first() {
+    let f = fixture().await;
+    let opts = NetOptions::default();
+    let sha = |id: &str| f.core.card(id).expect("card").media[0].sha256.clone();
+    let (video, audio, pdf) = (sha("card-00000"), sha("card-00001"), sha("card-00003"));
+    f.core
+        .set_media_budget((MB + MB / 2) as u64)
+        .expect("budget");
+    f.core.fetch_media(&audio, &opts).await.expect("audio");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    f.core.fetch_media(&pdf, &opts).await.expect("pdf");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    // Playing the audio again makes the PDF the least recently used.
+    assert!(f.core.media_path(&audio).expect("p").is_some());
+    f.core.fetch_media(&video, &opts).await.expect("video");
+    assert!(f.core.media_path(&pdf).expect("p").is_none(), "pdf evicted");
+    assert!(
+        f.core.media_path(&audio).expect("p").is_some(),
+        "audio kept"
+    );
+    assert!(f.core.media_path(&video).expect("p").is_some());
+    let st = f.core.media_status().expect("status");
+    assert_eq!(st.bytes, (MB + MB / 2) as u64);
 }

@@ -30,6 +30,19 @@ async fn full_sync_then_304_then_delta_then_compaction() {
         core.card("card-00042").expect("card").title,
         "Card number 42"
     );
+    // nginx gzipped the shards on the wire; the hash is of the decoded bytes.
+    let log = publ.nginx.access_log();
+    let shard_line = log
+        .lines()
+        .find(|l| l.contains("/shards/"))
+        .expect("shard request logged");
+    let sent: u64 = shard_line
+        .split("\" 200 ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("body bytes in log");
+    assert!(sent < 16 * 1024 / 2, "shard was not gzipped: {shard_line}");
 
     // Nothing changed: the ETag gets a 304.
     let again = core
@@ -95,6 +108,18 @@ async fn full_sync_then_304_then_delta_then_compaction() {
     assert_eq!(rebuilt.cards_deleted, 150);
     assert_eq!(rebuilt.cards_updated, 100);
     assert!(matches!(core.card("card-00999"), Err(Error::NotFound(_))));
+
+    // Offline mode: no network at all.
+    core.set_network_policy(microlearn_core::content::media::NetworkPolicy::Never)
+        .expect("policy");
+    let err = core
+        .sync_catalog(&publ.index_url(), &opts)
+        .await
+        .expect_err("never");
+    assert!(
+        matches!(err, Error::Content(ContentError::NetworkPolicy(_))),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! JSON object with its figures (recorded in `docs/BENCHMARKS.md`). One file per benchmark.
 
 mod quiz;
+mod quiz_plan;
 mod search;
 mod sync;
 mod xapi;

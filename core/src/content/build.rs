@@ -161,10 +161,24 @@ pub fn build_catalog(
     out: &Path,
     opts: &BuildOptions,
 ) -> Result<BuildReport, ContentError> {
-    let cards = read_input_cards(input)?;
+    build_catalog_from_cards(read_input_cards(input)?, out, opts)
+}
+
+/// Builds a catalog from `cards` (ids must be unique) into `out`; see [`build_catalog`].
+pub fn build_catalog_from_cards(
+    cards: Vec<Card>,
+    out: &Path,
+    opts: &BuildOptions,
+) -> Result<BuildReport, ContentError> {
     let mut new: BTreeMap<String, String> = BTreeMap::new();
     for c in &cards {
-        new.insert(c.id.clone(), serde_json::to_string(c)?);
+        c.validate()?;
+        if new
+            .insert(c.id.clone(), serde_json::to_string(c)?)
+            .is_some()
+        {
+            return Err(ContentError::DuplicateId(c.id.clone()));
+        }
     }
     drop(cards);
     fs::create_dir_all(out.join("shards")).map_err(|e| ContentError::io(out, e))?;
@@ -350,6 +364,40 @@ mod tests {
             s.push('\n');
         }
         fs::write(path, s).expect("write");
+    }
+
+    #[test]
+    fn builds_from_a_folder_and_rejects_bad_input() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let input = dir.path().join("in");
+        fs::create_dir_all(&input).expect("mkdir");
+        fs::write(input.join("a.json"), r#"{"id":"a","title":"A"}"#).expect("a");
+        write_cards(&input.join("more.jsonl"), &[Card::new("b", "B")]);
+        fs::write(input.join("notes.txt"), "ignored").expect("txt");
+        let r = build_catalog(&input, &dir.path().join("out"), &BuildOptions::default())
+            .expect("build");
+        assert_eq!(r.cards, 2);
+        write_cards(&input.join("dup.jsonl"), &[Card::new("a", "again")]);
+        assert!(matches!(
+            build_catalog(&input, &dir.path().join("out2"), &BuildOptions::default()),
+            Err(ContentError::DuplicateId(_))
+        ));
+        fs::remove_file(input.join("dup.jsonl")).expect("rm");
+        fs::write(input.join("bad.json"), "{\"id\":").expect("bad");
+        assert!(build_catalog(&input, &dir.path().join("out3"), &BuildOptions::default()).is_err());
+        // A tampered previous catalog is detected, not silently folded.
+        fs::remove_file(input.join("bad.json")).expect("rm");
+        let out = dir.path().join("out");
+        let (idx, _) = fold_published(&out).expect("fold");
+        fs::write(out.join(&idx.shards[0].path), "{}\n").expect("tamper");
+        let inc = BuildOptions {
+            previous: Some(out.clone()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            build_catalog(&input, &out, &inc),
+            Err(ContentError::HashMismatch { .. })
+        ));
     }
 
     #[test]

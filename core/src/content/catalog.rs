@@ -311,6 +311,12 @@ mod tests {
         let bad = "{\"deleted\":\"a\",\"x\":1}\n";
         let r: Result<Vec<_>, _> = ShardReader::new(bad.as_bytes(), "s").collect();
         assert!(matches!(r, Err(ContentError::Shard { line: 1, .. })));
+        let oversized = format!("{{\"id\":\"a\",\"title\":\"{}\"}}\n", "t".repeat(600));
+        let r: Result<Vec<_>, _> = ShardReader::new(oversized.as_bytes(), "s").collect();
+        assert!(
+            matches!(r, Err(ContentError::Shard { ref message, .. }) if message.contains("title")),
+            "{r:?}"
+        );
         let big = format!(
             "{{\"id\":\"a\",\"title\":\"{}\"}}\n",
             "x".repeat(MAX_LINE_BYTES)
@@ -330,6 +336,17 @@ mod tests {
             for line in ShardReader::new(bytes.as_slice(), "p") {
                 if line.is_err() { break; }
             }
+        }
+
+        #[test]
+        fn card_lines_round_trip(title in "\\PC{1,40}", body in "\\PC{0,200}", rev in 0u64..1000) {
+            let mut card = Card::new("c-1", title);
+            card.body = body;
+            card.revision = rev;
+            proptest::prop_assume!(card.validate().is_ok());
+            let json = shard_line_json(&ShardLine::Card(Box::new(card.clone()))).expect("json");
+            proptest::prop_assert!(!json.contains('\n'));
+            proptest::prop_assert_eq!(parse_shard_line(&json), Ok(ShardLine::Card(Box::new(card))));
         }
 
         #[test]

@@ -249,6 +249,10 @@ pub(crate) async fn download(
         have = 0;
         false
     } else {
+        if status == StatusCode::RANGE_NOT_SATISFIABLE {
+            // The partial file does not fit what the server has: start over next time.
+            let _ = tokio::fs::remove_file(dest).await;
+        }
         return Err(ContentError::Http {
             url: url.to_string(),
             status: status.as_u16(),

@@ -235,7 +235,9 @@ impl Microlearn {
         })
     }
 
-    /// The cached file for media `sha256`, if present (marks it as recently used).
+    /// The cached file for media `sha256`, if present (marks it as recently used). Never waits
+    /// for a write: recency is the file's modification time, so playback can call this from the
+    /// UI thread while a sync is writing.
     pub fn media_path(&self, sha256: &str) -> Result<Option<PathBuf>> {
         if !is_sha256_hex(sha256) {
             return Err(Error::InvalidArgument(format!(
@@ -243,14 +245,26 @@ impl Microlearn {
             )));
         }
         let path = self.media_dir().join(sha256);
-        let known = self.store().write(|tx| {
-            let n = tx.execute(
-                "UPDATE media_files SET last_used = ?2 WHERE sha256 = ?1",
-                params![sha256, chrono::Utc::now().timestamp_micros()],
-            )?;
-            Ok::<_, Error>(n > 0)
+        let known = self.store().read(|c| {
+            c.query_row(
+                "SELECT 1 FROM media_files WHERE sha256 = ?1",
+                [sha256],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(Error::from)
         })?;
-        Ok((known && path.exists()).then_some(path))
+        if known.is_none() {
+            return Ok(None);
+        }
+        match std::fs::File::options().write(true).open(&path) {
+            Ok(f) => {
+                // Best effort: a failed touch only makes eviction order less exact.
+                let _ = f.set_modified(std::time::SystemTime::now());
+                Ok(Some(path))
+            }
+            Err(_) => Ok(None),
+        }
     }
 
     /// Returns the cached file for media `sha256`, downloading it first if needed (on-demand
@@ -405,17 +419,26 @@ impl Microlearn {
             if used + incoming <= budget {
                 return Ok(());
             }
-            let victims: Vec<(String, u64)> = {
+            let mut victims: Vec<(String, u64, std::time::SystemTime)> = {
                 let mut stmt = tx.prepare(
                     "SELECT sha256, bytes FROM media_files WHERE sha256 NOT IN (
                         SELECT m.sha256 FROM card_media m JOIN pinned_cards p
-                        ON p.card_id = m.card_id)
-                     ORDER BY last_used",
+                        ON p.card_id = m.card_id)",
                 )?;
                 stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
-                    .collect::<rusqlite::Result<_>>()?
+                    .collect::<rusqlite::Result<Vec<(String, u64)>>>()?
+                    .into_iter()
+                    .map(|(sha, bytes)| {
+                        let used = std::fs::metadata(dir.join(&sha))
+                            .and_then(|m| m.modified())
+                            .unwrap_or(std::time::UNIX_EPOCH);
+                        (sha, bytes, used)
+                    })
+                    .collect()
             };
-            for (sha, bytes) in victims {
+            // Least recently used first (file mtime is touched by `media_path`).
+            victims.sort_by_key(|v| v.2);
+            for (sha, bytes, _) in victims {
                 if used + incoming <= budget {
                     break;
                 }

@@ -5,6 +5,11 @@
 //! the source of truth, and only what queries filter on (format, duration, locale, tags) is copied
 //! into columns. Every change to cards goes through [`apply_changes`], which also updates the
 //! search index in the same transaction, so the catalog and its index can never disagree.
+//!
+//! Files: [`card`] (model + validation), [`import`] (JSON Lines), [`catalog`] (published format:
+//! index + shards), [`build`] (`catalog build`, incremental with delta shards), [`sync`] (client
+//! sync), [`http`] (verified streaming downloads, cancel, progress), [`media`] (media cache,
+//! budget, pins, network policy), [`nginx`] (a real nginx on loopback for tests and benches).
 
 pub mod build;
 pub mod card;

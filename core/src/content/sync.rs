@@ -3,7 +3,7 @@
 //! *Why download everything before writing anything:* a sync on one bar of signal is often cut
 //! off. Each new shard is streamed to a temp file and verified against the index's SHA-256 and
 //! size; only when all of them are on disk does one write transaction fold them into the catalog
-//! (through [`apply_changes`](super::apply_changes), so search and quiz indexes stay in step).
+//! (through [`apply_changes`], so search and quiz indexes stay in step).
 //! Any failure before or during that transaction leaves the previous catalog exactly as it was.
 //!
 //! *Why remember the applied shard hashes:* the publisher appends delta shards and keeps earlier
@@ -135,8 +135,13 @@ async fn fetch_index(
 impl Microlearn {
     /// Syncs the offline catalog from the index at `url` (see the module docs). Cancel with
     /// `opts.cancel` or by dropping the future; either way the previous catalog stays intact.
+    /// Refused with [`ContentError::NetworkPolicy`] when the network policy is `Never` (a
+    /// catalog sync is small, so `WifiOnly` does not block it; it blocks media downloads).
     pub async fn sync_catalog(&self, url: &str, opts: &NetOptions) -> Result<SyncReport> {
         let url = http::parse_url(url)?;
+        if self.media_status()?.policy == super::media::NetworkPolicy::Never {
+            return Err(ContentError::NetworkPolicy("the policy is never".into()).into());
+        }
         let state = self.store().read(|c| sync_state(c).map_err(Error::from))?;
         let same_url = state.as_ref().is_some_and(|s| s.url == url.as_str());
         let client = opts.client()?;
@@ -223,13 +228,19 @@ impl Microlearn {
         let url_s = url.to_string();
         let report = tokio::task::spawn_blocking(move || {
             let _guard = guard;
-            core.store().write(|tx| {
+            let report = core.store().write(|tx| {
                 let mut report = report;
                 apply_shards(tx, &files, !incremental, &mut report, &progress)?;
                 save_state(tx, &url_s, etag_owned.as_deref(), &index, &report)?;
                 report.cards_total = super::count_cards(tx)?;
                 Ok::<_, Error>(report)
-            })
+            })?;
+            // Fold the WAL into the database now: a large WAL left behind makes the next open
+            // (the app's cold start) read it all to rebuild its index. Best effort.
+            if let Ok(conn) = core.store().writer() {
+                let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            }
+            Ok::<_, Error>(report)
         })
         .await
         .map_err(|e| ContentError::Network {
@@ -371,6 +382,11 @@ fn save_state(
             chrono::Utc::now().timestamp(),
             serde_json::to_string(report).map_err(ContentError::from)?,
         ],
+    )?;
+    // Pins of cards the catalog no longer has mean nothing.
+    tx.execute(
+        "DELETE FROM pinned_cards WHERE card_id NOT IN (SELECT id FROM cards)",
+        [],
     )?;
     Ok(())
 }

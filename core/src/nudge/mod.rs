@@ -2,6 +2,10 @@
 //!
 //! Placeholder: its issue fills it in.
 
+pub mod signals;
+
+pub use signals::LearnerSignals;
+
 use rusqlite::Transaction;
 
 use crate::store::schema::ModuleSchema;

@@ -33,3 +33,15 @@ pub enum QuizError {
     #[error("quiz: {0}")]
     Invalid(String),
 }
+
+impl crate::Microlearn {
+    /// What the nudge planner needs to know about the learner's learning at `now`.
+    ///
+    /// Placeholder until the quiz issue fills it in: reports nothing due.
+    pub fn learner_signals(
+        &self,
+        _now: chrono::DateTime<chrono::Utc>,
+    ) -> crate::Result<crate::nudge::LearnerSignals> {
+        Ok(crate::nudge::LearnerSignals::default())
+    }
+}
