@@ -36,6 +36,12 @@ pub struct XapiBench {
     /// Statements pushed through the fault injector.
     #[arg(long, default_value_t = 2_000)]
     pub fault_statements: usize,
+    /// Round trip added by the injector for the mobile-network comparison, in ms (0 = skip).
+    #[arg(long, default_value_t = 50)]
+    pub rtt_ms: u64,
+    /// Statements flushed (batched) over that round trip; a tenth of them are PUT one by one.
+    #[arg(long, default_value_t = 5_000)]
+    pub rtt_statements: usize,
 }
 
 fn statement(reg: &str, i: usize) -> String {
@@ -281,7 +287,47 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
     let duplicates: u32 = counts.values().map(|n| n.saturating_sub(1)).sum::<u32>()
         + counts.keys().filter(|id| !expected.contains(id)).count() as u32;
 
+    // 6. The same comparison over a mobile round trip (latency added by the injector, no faults).
+    let (mut rtt_flush_per_s, mut rtt_put_per_s) = (0.0, 0.0);
+    if args.rtt_ms > 0 {
+        proxy.calm();
+        proxy.set_latency(args.rtt_ms);
+        let dir7 = fresh(root, "rtt")?;
+        let core7 = Microlearn::open(dir7.path())?;
+        let reg7 = uuid::Uuid::new_v4().to_string();
+        core7.store().write(|tx| {
+            for i in 0..args.rtt_statements {
+                microlearn_core::xapi::queue::enqueue_json_in(tx, &statement(&reg7, i))?;
+            }
+            Ok::<_, microlearn_core::Error>(())
+        })?;
+        let puts = (args.rtt_statements / 10).max(1);
+        let t = Instant::now();
+        for i in 0..puts {
+            let id = uuid::Uuid::new_v4().to_string();
+            put_one(&client, &proxy.url(), &id, &statement(&reg7, i)).await?;
+        }
+        rtt_put_per_s = puts as f64 / t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let r = core7
+            .flush_xapi(
+                &LrsEndpoint::new(proxy.url()),
+                &creds,
+                &FlushOptions::default(),
+            )
+            .await?;
+        if r.outcome != FlushOutcome::Drained {
+            return Err(format!("flush over {} ms RTT did not drain: {r:?}", args.rtt_ms).into());
+        }
+        rtt_flush_per_s = r.delivered as f64 / t.elapsed().as_secs_f64();
+    }
+
     let ratio = flush_per_s / flush_one_put_per_s;
+    let rtt_ratio = if rtt_put_per_s > 0.0 {
+        rtt_flush_per_s / rtt_put_per_s
+    } else {
+        0.0
+    };
     println!("xAPI bench against {url}");
     println!("{:<28} {:>12}  target", "metric", "value");
     println!("{:<28} {:>12.3}", "enqueue_p50_ms", p50);
@@ -310,6 +356,15 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
     );
     println!("{:<28} {:>12}  = 0", "duplicates", duplicates);
     println!("{:<28} {:>12.0}", "disk_bytes_per_1k", disk_bytes_per_1k);
+    if args.rtt_ms > 0 {
+        println!(
+            "over a {} ms round trip (latency injected in front of the LRS):",
+            args.rtt_ms
+        );
+        println!("{:<28} {:>12.0}", "rtt_flush_per_s", rtt_flush_per_s);
+        println!("{:<28} {:>12.1}", "rtt_flush_one_put_per_s", rtt_put_per_s);
+        println!("{:<28} {:>12.1}  >= 10", "rtt_flush_speedup", rtt_ratio);
+    }
     println!(
         "{}",
         json!({
@@ -325,6 +380,10 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
             "duplicates": duplicates,
             "faults_injected": faults,
             "disk_bytes_per_1k": disk_bytes_per_1k.round(),
+            "rtt_ms": args.rtt_ms,
+            "rtt_flush_per_s": rtt_flush_per_s.round(),
+            "rtt_flush_one_put_per_s": (rtt_put_per_s * 10.0).round() / 10.0,
+            "rtt_flush_speedup": (rtt_ratio * 10.0).round() / 10.0,
             "statements": args.statements,
             "puts": args.puts,
             "fault_statements": args.fault_statements,
