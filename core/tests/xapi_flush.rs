@@ -350,11 +350,14 @@ async fn cancelled_flush_leaves_rows_in_flight_and_the_next_flush_recovers_them(
     let proxy = FaultInjector::start(Upstream::Memory { conflict_409: true })
         .await
         .expect("proxy");
-    proxy.script([Fault::Stall(3_000)]);
-    let ep = endpoint(&proxy);
+    proxy.script([Fault::Stall(4_000)]);
+    let ep = LrsEndpoint {
+        timeout_ms: 10_000,
+        ..endpoint(&proxy)
+    };
     let opts = fast();
     let cancelled = tokio::time::timeout(
-        std::time::Duration::from_millis(300),
+        std::time::Duration::from_millis(1_000),
         core.flush_xapi(&ep, &none(), &opts),
     )
     .await;
