@@ -407,7 +407,7 @@ impl DayCtx<'_> {
                 continue;
             }
             let bonus = if Some(hour) == preshift_hour {
-                1.0
+                2.0
             } else {
                 0.0
             };
