@@ -60,6 +60,9 @@ pub struct FlushArgs {
     /// Flush even if a backoff or pause is running.
     #[arg(long)]
     pub force: bool,
+    /// Batches in flight at once (1 keeps strict queue order).
+    #[arg(long, default_value_t = 1)]
+    pub in_flight: u32,
 }
 
 impl FlushArgs {
@@ -87,6 +90,7 @@ impl FlushArgs {
             FlushOptions {
                 max_batch_statements: self.batch,
                 ignore_backoff: self.force,
+                max_in_flight: self.in_flight,
                 ..Default::default()
             },
         ))

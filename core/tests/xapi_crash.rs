@@ -58,6 +58,7 @@ async fn sigkill_during_enqueue_and_flush_loses_and_duplicates_nothing() {
         let delay = Duration::from_micros(rng.random_range(0..if flush { 60_000 } else { 15_000 }));
         if flush {
             let batch = rng.random_range(1..40u32).to_string();
+            let lanes = rng.random_range(1..4u32).to_string();
             let mut child = Command::new(&bin)
                 .args(["--data-dir"])
                 .arg(dir.path())
@@ -67,6 +68,8 @@ async fn sigkill_during_enqueue_and_flush_loses_and_duplicates_nothing() {
                     "--force",
                     "--batch",
                     &batch,
+                    "--in-flight",
+                    &lanes,
                     "--endpoint",
                     &url,
                 ])

@@ -350,11 +350,14 @@ async fn cancelled_flush_leaves_rows_in_flight_and_the_next_flush_recovers_them(
     let proxy = FaultInjector::start(Upstream::Memory { conflict_409: true })
         .await
         .expect("proxy");
-    proxy.script([Fault::Stall(3_000)]);
-    let ep = endpoint(&proxy);
+    proxy.script([Fault::Stall(4_000)]);
+    let ep = LrsEndpoint {
+        timeout_ms: 10_000,
+        ..endpoint(&proxy)
+    };
     let opts = fast();
     let cancelled = tokio::time::timeout(
-        std::time::Duration::from_millis(300),
+        std::time::Duration::from_millis(1_000),
         core.flush_xapi(&ep, &none(), &opts),
     )
     .await;
@@ -387,4 +390,61 @@ async fn unreachable_lrs_backs_off_without_losing_anything() {
     let r = core.flush_xapi(&ep, &none(), &opts).await.expect("flush");
     assert_eq!((r.outcome, r.remaining), (FlushOutcome::BackingOff, 4));
     assert!(r.last_error.expect("error").contains("no answer"));
+}
+
+#[tokio::test]
+async fn concurrent_lanes_under_random_faults_deliver_each_statement_once() {
+    use microlearn_core::xapi::fault_injector::FaultOdds;
+    for conflict_409 in [false, true] {
+        let (_d, core, ids) = core_with(300);
+        let proxy = FaultInjector::start(Upstream::Memory { conflict_409 })
+            .await
+            .expect("proxy");
+        proxy.randomize(
+            42,
+            FaultOdds {
+                drop_after: 200,
+                drop_before: 50,
+                server_error: 100,
+                too_many: 50,
+                unauthorized: 0,
+                stall: 50,
+            },
+            800,
+        );
+        let ep = LrsEndpoint {
+            timeout_ms: 300,
+            ..endpoint(&proxy)
+        };
+        let opts = FlushOptions {
+            max_in_flight: 4,
+            max_batch_statements: 20,
+            ignore_backoff: true,
+            ..fast()
+        };
+        let mut flushes = 0;
+        loop {
+            flushes += 1;
+            assert!(flushes < 100, "never drained");
+            let r = core.flush_xapi(&ep, &none(), &opts).await.expect("flush");
+            if r.outcome == FlushOutcome::Drained {
+                break;
+            }
+        }
+        let mut got: Vec<String> = proxy
+            .memory_statements()
+            .iter()
+            .map(|s| s["id"].as_str().expect("id").to_owned())
+            .collect();
+        got.sort();
+        let mut want = ids.clone();
+        want.sort();
+        assert_eq!(got, want, "each statement exactly once");
+        assert!(
+            proxy
+                .log()
+                .iter()
+                .any(|(_, _, f)| *f == Fault::DropAfterForward)
+        );
+    }
 }

@@ -36,6 +36,12 @@ pub struct XapiBench {
     /// Statements pushed through the fault injector.
     #[arg(long, default_value_t = 2_000)]
     pub fault_statements: usize,
+    /// Round trip added by the injector for the mobile-network comparison, in ms (0 = skip).
+    #[arg(long, default_value_t = 50)]
+    pub rtt_ms: u64,
+    /// Statements flushed (batched) over that round trip; a tenth of them are PUT one by one.
+    #[arg(long, default_value_t = 5_000)]
+    pub rtt_statements: usize,
 }
 
 fn statement(reg: &str, i: usize) -> String {
@@ -136,6 +142,15 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
     let disk_bytes_per_1k =
         (db_bytes(dir2.path()).saturating_sub(before)) as f64 / (args.statements as f64 / 1000.0);
 
+    // 3a. Baseline first (same LRS state as the batched flush): one PUT per statement.
+    let reg3 = uuid::Uuid::new_v4().to_string();
+    let t = Instant::now();
+    for i in 0..args.puts {
+        let id = uuid::Uuid::new_v4().to_string();
+        put_one(&client, &url, &id, &statement(&reg3, i)).await?;
+    }
+    let flush_one_put_per_s = args.puts as f64 / t.elapsed().as_secs_f64();
+
     // 3. Batched flush to the LRS.
     let t = Instant::now();
     let r = core2
@@ -147,14 +162,55 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
     }
     let flush_per_s = r.delivered as f64 / flush_secs;
 
-    // 4. Baseline: one PUT per statement.
-    let reg3 = uuid::Uuid::new_v4().to_string();
+    // 3c. Batched flush with 4 batches in flight (disjoint statements, order not kept).
+    let dir6 = fresh(root, "lanes")?;
+    let core6 = Microlearn::open(dir6.path())?;
+    core6.store().write(|tx| {
+        for s in &all {
+            microlearn_core::xapi::queue::enqueue_json_in(tx, s)?;
+        }
+        Ok::<_, microlearn_core::Error>(())
+    })?;
     let t = Instant::now();
-    for i in 0..args.puts {
-        let id = uuid::Uuid::new_v4().to_string();
-        put_one(&client, &url, &id, &statement(&reg3, i)).await?;
+    let r6 = core6
+        .flush_xapi(
+            &LrsEndpoint::new(&url),
+            &creds,
+            &FlushOptions {
+                max_in_flight: 4,
+                ..Default::default()
+            },
+        )
+        .await?;
+    if r6.outcome != FlushOutcome::Drained {
+        return Err(format!("4-lane flush did not drain: {r6:?}").into());
     }
-    let flush_one_put_per_s = args.puts as f64 / t.elapsed().as_secs_f64();
+    let flush_4_in_flight_per_s = r6.delivered as f64 / t.elapsed().as_secs_f64();
+
+    // 3b. The client's own ceiling: the same flush to the fault injector's in-memory stand-in
+    // (no LRS work), to tell client cost from LRS cost.
+    let dir5 = fresh(root, "ceiling")?;
+    let core5 = Microlearn::open(dir5.path())?;
+    core5.store().write(|tx| {
+        for s in &all {
+            microlearn_core::xapi::queue::enqueue_json_in(tx, s)?;
+        }
+        Ok::<_, microlearn_core::Error>(())
+    })?;
+    let stand_in = FaultInjector::start(Upstream::Memory {
+        conflict_409: false,
+    })
+    .await?;
+    let t = Instant::now();
+    let r5 = core5
+        .flush_xapi(
+            &LrsEndpoint::new(stand_in.url()),
+            &creds,
+            &FlushOptions::default(),
+        )
+        .await?;
+    let flush_stand_in_per_s = r5.delivered as f64 / t.elapsed().as_secs_f64();
+    drop(stand_in);
 
     // 5. Fault run: random drops after the LRS stored a batch, 5xx, 429, 401, stalls.
     let addr = url
@@ -231,7 +287,47 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
     let duplicates: u32 = counts.values().map(|n| n.saturating_sub(1)).sum::<u32>()
         + counts.keys().filter(|id| !expected.contains(id)).count() as u32;
 
+    // 6. The same comparison over a mobile round trip (latency added by the injector, no faults).
+    let (mut rtt_flush_per_s, mut rtt_put_per_s) = (0.0, 0.0);
+    if args.rtt_ms > 0 {
+        proxy.calm();
+        proxy.set_latency(args.rtt_ms);
+        let dir7 = fresh(root, "rtt")?;
+        let core7 = Microlearn::open(dir7.path())?;
+        let reg7 = uuid::Uuid::new_v4().to_string();
+        core7.store().write(|tx| {
+            for i in 0..args.rtt_statements {
+                microlearn_core::xapi::queue::enqueue_json_in(tx, &statement(&reg7, i))?;
+            }
+            Ok::<_, microlearn_core::Error>(())
+        })?;
+        let puts = (args.rtt_statements / 10).max(1);
+        let t = Instant::now();
+        for i in 0..puts {
+            let id = uuid::Uuid::new_v4().to_string();
+            put_one(&client, &proxy.url(), &id, &statement(&reg7, i)).await?;
+        }
+        rtt_put_per_s = puts as f64 / t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let r = core7
+            .flush_xapi(
+                &LrsEndpoint::new(proxy.url()),
+                &creds,
+                &FlushOptions::default(),
+            )
+            .await?;
+        if r.outcome != FlushOutcome::Drained {
+            return Err(format!("flush over {} ms RTT did not drain: {r:?}", args.rtt_ms).into());
+        }
+        rtt_flush_per_s = r.delivered as f64 / t.elapsed().as_secs_f64();
+    }
+
     let ratio = flush_per_s / flush_one_put_per_s;
+    let rtt_ratio = if rtt_put_per_s > 0.0 {
+        rtt_flush_per_s / rtt_put_per_s
+    } else {
+        0.0
+    };
     println!("xAPI bench against {url}");
     println!("{:<28} {:>12}  target", "metric", "value");
     println!("{:<28} {:>12.3}", "enqueue_p50_ms", p50);
@@ -247,11 +343,28 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
     );
     println!("{:<28} {:>12.1}  >= 10", "flush_speedup", ratio);
     println!(
+        "{:<28} {:>12.0}",
+        "flush_4_in_flight_per_s", flush_4_in_flight_per_s
+    );
+    println!(
+        "{:<28} {:>12.0}  (client ceiling, no LRS)",
+        "flush_stand_in_per_s", flush_stand_in_per_s
+    );
+    println!(
         "{:<28} {:>12}  = 0 ({faults} faults, {fault_flushes} flushes)",
         "lost", lost
     );
     println!("{:<28} {:>12}  = 0", "duplicates", duplicates);
     println!("{:<28} {:>12.0}", "disk_bytes_per_1k", disk_bytes_per_1k);
+    if args.rtt_ms > 0 {
+        println!(
+            "over a {} ms round trip (latency injected in front of the LRS):",
+            args.rtt_ms
+        );
+        println!("{:<28} {:>12.0}", "rtt_flush_per_s", rtt_flush_per_s);
+        println!("{:<28} {:>12.1}", "rtt_flush_one_put_per_s", rtt_put_per_s);
+        println!("{:<28} {:>12.1}  >= 10", "rtt_flush_speedup", rtt_ratio);
+    }
     println!(
         "{}",
         json!({
@@ -261,10 +374,16 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
             "flush_per_s": flush_per_s.round(),
             "flush_one_put_per_s": (flush_one_put_per_s * 10.0).round() / 10.0,
             "flush_speedup": (ratio * 10.0).round() / 10.0,
+            "flush_stand_in_per_s": flush_stand_in_per_s.round(),
+            "flush_4_in_flight_per_s": flush_4_in_flight_per_s.round(),
             "lost": lost,
             "duplicates": duplicates,
             "faults_injected": faults,
             "disk_bytes_per_1k": disk_bytes_per_1k.round(),
+            "rtt_ms": args.rtt_ms,
+            "rtt_flush_per_s": rtt_flush_per_s.round(),
+            "rtt_flush_one_put_per_s": (rtt_put_per_s * 10.0).round() / 10.0,
+            "rtt_flush_speedup": (rtt_ratio * 10.0).round() / 10.0,
             "statements": args.statements,
             "puts": args.puts,
             "fault_statements": args.fault_statements,

@@ -360,7 +360,9 @@ impl DayCtx<'_> {
         let mut preshift_hour = None;
         if let Some(s) = shift_of(weekday) {
             busy.push((i32::from(s), i32::from(s) + len));
-            preshift_hour = (s >= 60).then_some(s / 60 - 1 + u16::from(s % 60 >= 15));
+            preshift_hour = s
+                .checked_sub(60)
+                .map(|_| s / 60 - 1 + u16::from(s % 60 >= 15));
         }
         if let Some(s) = shift_of((weekday + 6) % 7) {
             busy.push((i32::from(s) - 1440, i32::from(s) + len - 1440));
@@ -405,7 +407,7 @@ impl DayCtx<'_> {
                 continue;
             }
             let bonus = if Some(hour) == preshift_hour {
-                1.0
+                2.0
             } else {
                 0.0
             };

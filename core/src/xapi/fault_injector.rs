@@ -74,6 +74,7 @@ pub struct FaultOdds {
 
 #[derive(Default)]
 struct State {
+    latency_ms: u64,
     script: VecDeque<Fault>,
     random: Option<(StdRng, FaultOdds, u64)>,
     log: Vec<(String, String, Fault)>,
@@ -126,6 +127,11 @@ impl FaultInjector {
     /// Random faults from now on (seeded); `stall_ms` is used for `Stall`.
     pub fn randomize(&self, seed: u64, odds: FaultOdds, stall_ms: u64) {
         self.lock().random = Some((StdRng::seed_from_u64(seed), odds, stall_ms));
+    }
+
+    /// Adds this delay to every request (a mobile network's round trip), faults or not.
+    pub fn set_latency(&self, ms: u64) {
+        self.lock().latency_ms = ms;
     }
 
     /// Stops random faults.
@@ -242,6 +248,10 @@ async fn serve(mut sock: TcpStream, up: Upstream, state: Arc<Mutex<State>>) -> s
         return Ok(());
     };
     let fault = pick(&state, &req);
+    let latency = state.lock().map_or(0, |s| s.latency_ms);
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
     match fault {
         Fault::DropBeforeForward => return Ok(()),
         Fault::Status(code, retry) => {

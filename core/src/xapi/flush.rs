@@ -80,6 +80,10 @@ pub struct FlushOptions {
     pub max_attempts: u32,
     /// Flush even if a persisted backoff or pause has not expired (a user's "sync now").
     pub ignore_backoff: bool,
+    /// Batches sent concurrently (disjoint statements, never the same one twice). 1 (default)
+    /// delivers in strict queue order; more raises throughput on a slow LRS, but batches may then
+    /// be stored out of order.
+    pub max_in_flight: u32,
 }
 
 impl Default for FlushOptions {
@@ -92,6 +96,7 @@ impl Default for FlushOptions {
             max_inline_wait_ms: 5_000,
             max_attempts: 5,
             ignore_backoff: false,
+            max_in_flight: 1,
         }
     }
 }
@@ -203,7 +208,45 @@ pub async fn flush(
         }
     }
     f.creds = lrs_http::credentials(provider, false);
-    let outcome = f.run().await?;
+    let lanes = opts.max_in_flight.clamp(1, 16) as usize;
+    let outcome = if lanes == 1 {
+        f.run().await?
+    } else {
+        // Independent lanes: each claims its own batches (claiming is transactional, so they
+        // are disjoint) and handles its own failures; the flush ends when all lanes have.
+        let mut others: Vec<Flusher<'_>> = (1..lanes)
+            .map(|_| Flusher {
+                store,
+                endpoint,
+                provider,
+                opts,
+                client: f.client.clone(),
+                creds: f.creds.clone(),
+                skew: 0,
+                report: f.report.clone(),
+            })
+            .collect();
+        let (first, rest) = futures_util::join!(
+            f.run(),
+            futures_util::future::join_all(others.iter_mut().map(|o| o.run()))
+        );
+        let mut outcome = first?;
+        for (o, r) in others.iter().zip(rest) {
+            let lane = r?;
+            if lane != FlushOutcome::Drained && outcome == FlushOutcome::Drained {
+                outcome = lane;
+            }
+            f.report.delivered += o.report.delivered;
+            f.report.confirmed_by_get += o.report.confirmed_by_get;
+            f.report.dead_lettered += o.report.dead_lettered;
+            f.report.posts += o.report.posts;
+            if o.report.last_error.is_some() {
+                f.report.last_error.clone_from(&o.report.last_error);
+            }
+            f.report.retry_at_ms = f.report.retry_at_ms.max(o.report.retry_at_ms);
+        }
+        outcome
+    };
     f.report.outcome = outcome;
     let st = store.read(queue::status)?;
     f.report.remaining = st.depth;

@@ -24,6 +24,7 @@ pub mod formats;
 mod lrs_http;
 pub mod model;
 pub mod queue;
+mod record;
 pub mod state_api;
 pub mod validate;
 mod validate_parts;
