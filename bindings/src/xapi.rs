@@ -50,6 +50,10 @@ pub struct FlushOptions {
     /// Flush even if a persisted backoff or pause has not expired (a user's "sync now").
     #[uniffi(default = false)]
     pub ignore_backoff: bool,
+    /// Batches sent concurrently (disjoint statements). 1 keeps strict queue order; more raises
+    /// throughput on a slow LRS but batches may then be stored out of order.
+    #[uniffi(default = 1)]
+    pub max_in_flight: u32,
 }
 
 /// How a flush ended.
@@ -110,6 +114,7 @@ impl From<FlushOptions> for mx::FlushOptions {
             max_inline_wait_ms: o.max_inline_wait_ms,
             max_attempts: o.max_attempts,
             ignore_backoff: o.ignore_backoff,
+            max_in_flight: o.max_in_flight,
         }
     }
 }
