@@ -231,6 +231,7 @@ impl From<Schedule> for mn::Schedule {
             time_zone: s.time_zone,
             shifts: s.shifts.into_iter().map(Into::into).collect(),
             shift_minutes: s.shift_minutes,
+            ..Default::default()
         }
     }
 }
@@ -273,6 +274,7 @@ impl From<NudgePrefs> for mn::NudgePrefs {
             max_per_week: p.max_per_week,
             opted_out: p.opted_out.into_iter().map(Into::into).collect(),
             permission_granted: p.permission_granted,
+            ..Default::default()
         }
     }
 }

@@ -115,6 +115,8 @@ impl From<FlushOptions> for mx::FlushOptions {
             max_attempts: o.max_attempts,
             ignore_backoff: o.ignore_backoff,
             max_in_flight: o.max_in_flight,
+            // Options the core adds later keep their defaults until exported here.
+            ..Default::default()
         }
     }
 }
@@ -336,6 +338,7 @@ impl From<LearnerConfig> for mx::LearnerConfig {
             account_home_page: l.account_home_page,
             account_name: l.account_name,
             privacy: l.privacy.into(),
+            ..Default::default()
         }
     }
 }
@@ -358,6 +361,7 @@ impl From<XapiSettings> for mx::XapiSettings {
             version: s.version.into(),
             platform: s.platform,
             language: s.language,
+            ..Default::default()
         }
     }
 }
