@@ -110,6 +110,7 @@ impl From<FlushOptions> for mx::FlushOptions {
             max_inline_wait_ms: o.max_inline_wait_ms,
             max_attempts: o.max_attempts,
             ignore_backoff: o.ignore_backoff,
+            ..mx::FlushOptions::default()
         }
     }
 }
