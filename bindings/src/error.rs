@@ -11,7 +11,7 @@
 //! and Swift, and is converted into [`MicrolearnError::Provider`].
 
 use microlearn_core::{
-    Error as CoreError, content::ContentError, nudge::NudgeError, xapi::XapiError,
+    Error as CoreError, content::ContentError, nudge::NudgeError, quiz::QuizError, xapi::XapiError,
 };
 
 /// Every error a Microlearn call can raise. In Kotlin: `MicrolearnException` and its nested
@@ -77,7 +77,10 @@ impl From<CoreError> for MicrolearnError {
                 _ => Self::Content(text),
             },
             CoreError::Search(_) => Self::Search(text),
-            CoreError::Quiz(_) => Self::Quiz(text),
+            CoreError::Quiz(qe) => match qe {
+                QuizError::UnknownQuestion(_) => Self::NotFound(text),
+                _ => Self::Quiz(text),
+            },
             CoreError::Nudge(ne) => match ne {
                 NudgeError::UnknownNudge(_) => Self::NotFound(text),
                 _ => Self::Nudge(text),
