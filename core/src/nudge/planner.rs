@@ -21,11 +21,11 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use sha2::{Digest, Sha256};
 
 use super::{
     NudgeError,
     bandit::HourBandit,
+    texts::{nudge_id, texts},
     types::{
         MAX_PLAN_DAYS, NotificationPlan, NudgeCategory, NudgeOutcome, PlanInput, PlannedNudge,
         Platform, SkipReason, Skipped,
@@ -84,6 +84,15 @@ pub fn plan(input: &PlanInput) -> Result<NotificationPlan, NudgeError> {
             None,
             SkipReason::AllCategoriesOptedOut,
             "every category is off",
+        );
+        return Ok(plan);
+    }
+    if input.prefs.max_per_day == 0 || input.prefs.max_per_week == 0 {
+        skip(
+            &mut plan,
+            None,
+            SkipReason::DailyCap,
+            "the caps allow no nudge",
         );
         return Ok(plan);
     }
@@ -181,7 +190,7 @@ pub fn plan(input: &PlanInput) -> Result<NotificationPlan, NudgeError> {
             if slot.start < input.now {
                 continue;
             }
-            plan.nudges.push(ctx.nudge(date, slot, category));
+            plan.nudges.push(ctx.nudge(date, d == 0, slot, category));
         }
     }
     plan.nudges
@@ -438,8 +447,9 @@ impl DayCtx<'_> {
         }
     }
 
-    fn nudge(&self, date: NaiveDate, slot: Slot, category: NudgeCategory) -> PlannedNudge {
-        let (title, body, deep_link) = texts(&self.input.signals, category);
+    fn nudge(&self, date: NaiveDate, today: bool, slot: Slot, c: NudgeCategory) -> PlannedNudge {
+        let (title, body, deep_link) = texts(&self.input.signals, today, c);
+        let category = c;
         PlannedNudge {
             id: nudge_id(category, date, slot.minute),
             fire_window_start_utc: slot.start,
@@ -483,63 +493,4 @@ fn assign(slots: Vec<Slot>, categories: &[NudgeCategory]) -> Vec<(Slot, NudgeCat
         cats.push(streak);
     }
     slots.into_iter().zip(cats).collect()
-}
-
-/// The stable id: category, local date and slot — never `now`.
-pub fn nudge_id(category: NudgeCategory, date: NaiveDate, minute: u16) -> String {
-    let mut h = Sha256::new();
-    h.update(format!("{}|{date}|{minute:04}", category.as_str()).as_bytes());
-    format!("n-{}", hex::encode(&h.finalize()[..8]))
-}
-
-fn texts(s: &super::LearnerSignals, c: NudgeCategory) -> (String, String, String) {
-    match c {
-        NudgeCategory::ReviewDue => (
-            "Time for a quick review".into(),
-            format!(
-                "{} questions are ready: three minutes keeps them fresh.",
-                s.reviews_due
-            ),
-            "microlearn://quiz".into(),
-        ),
-        NudgeCategory::StreakAtRisk => (
-            format!("Keep your {}-day streak", s.streak_days),
-            "A three-minute quiz keeps it going.".into(),
-            "microlearn://quiz?reason=streak".into(),
-        ),
-        NudgeCategory::NewContent => {
-            let topic = s.new_content_topics.first().cloned().unwrap_or_default();
-            (
-                format!("New in {topic}"),
-                format!("Fresh cards in {topic} are waiting for you."),
-                format!("microlearn://topic/{}", percent_encode(&topic)),
-            )
-        }
-        NudgeCategory::UnfinishedCard => {
-            let card = s.unfinished_card.clone().unwrap_or_default();
-            (
-                "Pick up where you left off".into(),
-                "You have a card half-way through.".into(),
-                format!("microlearn://card/{}", percent_encode(&card)),
-            )
-        }
-        NudgeCategory::DailyPractice => (
-            "Your daily three minutes".into(),
-            "A few questions keep what you learned fresh.".into(),
-            "microlearn://quiz".into(),
-        ),
-    }
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
