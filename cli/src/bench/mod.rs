@@ -6,6 +6,7 @@ mod quiz_plan;
 mod search;
 mod sync;
 mod xapi;
+mod xapi_lrs;
 
 use std::path::Path;
 
