@@ -63,12 +63,13 @@ pub enum NudgesCmd {
         #[arg(long)]
         platform: Option<String>,
     },
-    /// Record the learner's response to a nudge.
+    /// Record the learner's response to a nudge (`--opened` or `--ignored`).
+    #[command(group(clap::ArgGroup::new("outcome").required(true).args(["opened", "ignored"])))]
     Respond {
         /// The nudge id (from `nudges plan`).
         id: String,
         /// The learner opened it.
-        #[arg(long, conflicts_with = "ignored", required_unless_present = "ignored")]
+        #[arg(long)]
         opened: bool,
         /// The learner dismissed or ignored it.
         #[arg(long)]
