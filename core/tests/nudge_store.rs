@@ -189,3 +189,44 @@ fn bad_input_is_refused_and_loses_nothing() {
     assert!(!earlier.nudges.is_empty());
     assert_eq!(core.plan_nudges(now, 7).expect("plan"), plan);
 }
+
+#[test]
+fn replanning_through_the_day_keeps_the_nudges_still_ahead() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let core = Microlearn::open(dir.path()).expect("open");
+    setup(&core);
+    core.set_nudge_prefs(&NudgePrefs {
+        quiet_hours: vec![QuietHours {
+            start_min: 22 * 60,
+            end_min: 6 * 60,
+        }],
+        max_per_day: 3,
+        max_per_week: 21,
+        ..NudgePrefs::default()
+    })
+    .expect("prefs");
+    // A Saturday in New York (no shift), 06:00 EDT; re-plan every 30 minutes until 23:30, as a
+    // shell would; nudges fire in between (their windows pass) and count as delivered.
+    let start = at("2026-06-06T10:00:00Z");
+    let mut previous = core.plan_nudges(start, 7).expect("plan");
+    let mut delivered_today = 0;
+    for step in 1..=35 {
+        let now = start + Duration::minutes(30 * step);
+        let plan = core.plan_nudges(now, 7).expect("replan");
+        for n in previous
+            .nudges
+            .iter()
+            .filter(|n| n.fire_window_start_utc >= now)
+        {
+            assert!(plan.nudges.contains(n), "at {now}: lost {n:?}");
+        }
+        delivered_today = core
+            .nudge_history(now)
+            .expect("history")
+            .iter()
+            .filter(|r| r.fired_at >= start && r.fired_at < at("2026-06-07T04:00:00Z"))
+            .count();
+        previous = plan;
+    }
+    assert!(delivered_today >= 1, "nothing fired on Saturday");
+}

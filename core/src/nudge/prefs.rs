@@ -2,7 +2,7 @@
 //! methods the shells call.
 //!
 //! *Why the log is written by `plan_nudges`:* the shell schedules exactly what the latest plan
-//! says, so a planned nudge whose window has passed was delivered. Keeping the plan's rows lets
+//! says, so a planned nudge whose window has started was delivered. Keeping the plan's rows lets
 //! a response name just the id, and gives the planner its history (caps, back-off, bandit)
 //! without the shell having to report each delivery.
 
@@ -67,11 +67,11 @@ fn to_utc(secs: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
 }
 
-/// Delivered (window passed) or answered nudges, as of `now`.
+/// Delivered (window started before `now`) or answered nudges, as of `now`.
 fn read_history(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<NudgeRecord>> {
     let mut stmt = conn.prepare(
         "SELECT id, category, fire_start, outcome FROM nudge_log
-         WHERE (fire_start <= ?1 AND tentative = 0) OR outcome IS NOT NULL",
+         WHERE (fire_start < ?1 AND tentative = 0) OR outcome IS NOT NULL",
     )?;
     let rows = stmt.query_map([now.timestamp()], |r| {
         Ok((
@@ -198,7 +198,7 @@ impl crate::Microlearn {
         let tz = parse_tz(&input.schedule.time_zone)?;
         self.store().write(|tx| -> Result<()> {
             tx.execute(
-                "DELETE FROM nudge_log WHERE fire_start > ?1 AND outcome IS NULL",
+                "DELETE FROM nudge_log WHERE fire_start >= ?1 AND outcome IS NULL",
                 [now.timestamp()],
             )?;
             if !backwards {

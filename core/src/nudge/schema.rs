@@ -2,7 +2,7 @@
 //!
 //! - `nudge_settings(key, value)`: the learner's [`super::Schedule`], [`super::NudgePrefs`] and
 //!   [`super::Platform`], as JSON (small, read whole, evolve with serde defaults).
-//! - `nudge_log`: every planned nudge still ahead, and every one whose window has passed (then
+//! - `nudge_log`: every planned nudge still ahead, and every one whose window has started (then
 //!   it was delivered: the shell schedules what the plan says), with the learner's response.
 //!   Re-planning replaces the rows still ahead and unanswered; the past is the history the
 //!   caps, back-off and bandit read. Rows planned while the clock had gone backwards are
