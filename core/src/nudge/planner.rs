@@ -152,14 +152,19 @@ pub fn plan(input: &PlanInput) -> Result<NotificationPlan, NudgeError> {
             );
             continue;
         }
-        let week: u32 = (0..7)
-            .map(|back| {
-                counts
-                    .get(&(date - Duration::days(back)))
-                    .copied()
-                    .unwrap_or(0)
-            })
-            .sum();
+        // Every 7-day window that contains `date` (history may lie ahead if the clock went
+        // backwards) must stay within `max_per_week`.
+        let in_days = |from: i64| -> u32 {
+            (from..from + 7)
+                .map(|o| {
+                    counts
+                        .get(&(date + Duration::days(o)))
+                        .copied()
+                        .unwrap_or(0)
+                })
+                .sum()
+        };
+        let week = (-6..=0).map(in_days).max().unwrap_or(0);
         let week_left = input.prefs.max_per_week.saturating_sub(week);
         if week_left < k {
             k = week_left;
