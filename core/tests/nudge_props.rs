@@ -174,7 +174,16 @@ fn check(input: &PlanInput, p: &NotificationPlan) -> Result<(), TestCaseError> {
                 "within an hour after the session at {s}: {n:?}"
             );
         }
-        let (date, _) = local(&tz, n.fire_window_start_utc);
+        let (date, minute) = local(&tz, n.fire_window_start_utc);
+        // Never during a shift (today's, or yesterday's running past midnight).
+        let len = i32::from(input.schedule.shift_minutes);
+        let wd = date.weekday().num_days_from_monday() as u8;
+        for (day, offset) in [(wd, 0i32), ((wd + 6) % 7, 1440)] {
+            if let Some(s) = input.schedule.shifts.iter().find(|s| s.weekday == day) {
+                let (m, s) = (i32::from(minute) + offset, i32::from(s.start_min));
+                prop_assert!(!(s..s + len).contains(&m), "during a shift: {n:?}");
+            }
+        }
         if input.signals.daily_goal_met {
             prop_assert!(date != today, "nudged on a day whose goal is met");
         }
@@ -222,7 +231,7 @@ fn check(input: &PlanInput, p: &NotificationPlan) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-use chrono::Offset;
+use chrono::{Datelike, Offset};
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
@@ -236,12 +245,19 @@ proptest! {
     }
 
     #[test]
-    fn replanning_later_the_same_day_keeps_future_ids(input in input(), later in 1i64..86_400) {
+    fn replanning_later_the_same_day_keeps_future_ids(input in input(), later in 0.0f64..1.0) {
         let tz: Tz = input.schedule.time_zone.parse().expect("zone");
         let first = plan(&input).expect("plan");
         let today = local(&tz, input.now).0;
+        // Somewhere between now and the end of the local day.
+        let midnight = (today + Duration::days(1)).and_hms_opt(0, 0, 0).expect("midnight");
+        let end = tz
+            .from_local_datetime(&midnight)
+            .earliest()
+            .map_or(input.now + Duration::hours(1), |t| t.with_timezone(&Utc));
+        let left = (end - input.now).num_seconds().max(1);
         let mut again = input.clone();
-        again.now = input.now + Duration::seconds(later);
+        again.now = input.now + Duration::seconds((left as f64 * later) as i64);
         prop_assume!(local(&tz, again.now).0 == today);
         let second = plan(&again).expect("replan");
         check(&again, &second)?;

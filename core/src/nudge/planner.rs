@@ -392,9 +392,10 @@ impl DayCtx<'_> {
         for hour in 0..24u16 {
             let minute = hour * 60;
             let (m0, m1) = (i32::from(minute), i32::from(minute) + win_min);
-            if busy.iter().any(|&(b0, b1)| m0 < b1 && m1 > b0)
-                || (m0..=m1.min(1439)).any(|m| self.quiet[m as usize])
-            {
+            // The window [m0, m1) (a zero-length iOS window is its one minute) against shifts.
+            let at_work =
+                |m0: i32, m1: i32| busy.iter().any(|&(b0, b1)| m0 < b1 && m1.max(m0 + 1) > b0);
+            if at_work(m0, m1) || (m0..=m1.min(1439)).any(|m| self.quiet[m as usize]) {
                 continue;
             }
             let start = local_to_utc(self.tz, date, minute);
@@ -407,7 +408,8 @@ impl DayCtx<'_> {
             }
             let (_, em) = utc_to_local(self.tz, end);
             let moved = sm != minute || i32::from(em) != m1 % 1440;
-            if moved && !self.span_allowed(start, end) {
+            let sm = i32::from(sm);
+            if moved && (!self.span_allowed(start, end) || at_work(sm, sm + win_min)) {
                 continue;
             }
             if let Some((s0, s1)) = session_end
