@@ -380,3 +380,30 @@ fn ios_keeps_at_most_64_pending() {
     android.platform = Platform::Android;
     assert!(plan(&android).expect("plan").nudges.len() > 64);
 }
+
+#[test]
+fn absurd_clocks_are_refused_not_panicked_on() {
+    let mut input = PlanInput {
+        schedule: Schedule {
+            time_zone: "UTC".into(),
+            ..Schedule::default()
+        },
+        prefs: NudgePrefs::default(),
+        platform: Platform::Ios,
+        signals: LearnerSignals::default(),
+        history: vec![],
+        now: DateTime::<Utc>::MAX_UTC,
+        days: 60,
+    };
+    assert!(matches!(
+        plan(&input),
+        Err(microlearn_core::nudge::NudgeError::BadInstant(_))
+    ));
+    input.now = DateTime::<Utc>::MIN_UTC;
+    assert!(plan(&input).is_err());
+    input.now = Utc
+        .with_ymd_and_hms(1970, 1, 1, 0, 0, 0)
+        .single()
+        .expect("epoch");
+    assert!(plan(&input).is_ok());
+}

@@ -211,6 +211,13 @@ pub fn plan(input: &PlanInput) -> Result<NotificationPlan, NudgeError> {
 
 fn validate(input: &PlanInput) -> Result<Tz, NudgeError> {
     let tz = parse_tz(&input.schedule.time_zone)?;
+    // Far outside any real clock, date arithmetic would overflow; refuse instead of panicking.
+    if !(1900..=9000).contains(&input.now.year()) {
+        return Err(NudgeError::BadInstant(format!(
+            "{} is outside the years 1900..=9000",
+            input.now
+        )));
+    }
     if input.days > MAX_PLAN_DAYS {
         return Err(NudgeError::TooManyDays {
             days: input.days,
