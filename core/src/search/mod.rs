@@ -91,12 +91,13 @@ fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
 
 /// The text of a card's tags and topics column.
 fn tags_text(card: &Card) -> String {
-    let mut s = String::new();
+    let mut seen: Vec<&str> = vec![];
     for t in card.tags.iter().chain(&card.topics) {
-        s.push_str(t);
-        s.push(' ');
+        if !seen.iter().any(|s| s.eq_ignore_ascii_case(t)) {
+            seen.push(t);
+        }
     }
-    s
+    seen.join(" ")
 }
 
 /// The text of a card's quiz column: questions, choices, explanations.

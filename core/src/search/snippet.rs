@@ -2,6 +2,7 @@
 //!
 //! *Why separately:* FTS5's `snippet()` is costly; computed in the ranking query it would run for
 //! every matching card before the sort. Here it runs once per returned hit, looked up by rowid.
+//! The passage comes from the body if a query word is there, else the summary, quiz or title.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -20,8 +21,9 @@ pub fn hit(
     opts: &SearchOptions,
 ) -> rusqlite::Result<Option<SearchHit>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT d.card_id, search_fts.title, snippet(search_fts, -1, ?2, ?3, '…', ?5),
-                d.format, d.duration_seconds
+        "SELECT d.card_id, search_fts.title, d.format, d.duration_seconds,
+                snippet(search_fts, 3, ?2, ?3, '…', ?5), snippet(search_fts, 2, ?2, ?3, '…', ?5),
+                snippet(search_fts, 4, ?2, ?3, '…', ?5), snippet(search_fts, 0, ?2, ?3, '…', ?5)
          FROM search_fts JOIN search_docs d ON d.doc = search_fts.rowid
          WHERE search_fts MATCH ?1 AND search_fts.rowid = ?4",
     )?;
@@ -34,13 +36,26 @@ pub fn hit(
             SNIPPET_TOKENS
         ],
         |r| {
+            // Prefer a passage of the body, then the summary, then the quiz, then the title:
+            // the title is shown anyway, and tags make poor reading.
+            let mut snippet = String::new();
+            for col in 4..8 {
+                let s: String = r.get(col)?;
+                if !opts.highlight_start.is_empty() && s.contains(&opts.highlight_start) {
+                    snippet = s;
+                    break;
+                }
+                if snippet.is_empty() {
+                    snippet = s;
+                }
+            }
             Ok(SearchHit {
                 card_id: r.get(0)?,
                 title: r.get(1)?,
-                snippet: r.get(2)?,
+                snippet,
                 score,
-                format: CardFormat::parse(&r.get::<_, String>(3)?).unwrap_or_default(),
-                duration_seconds: r.get(4)?,
+                format: CardFormat::parse(&r.get::<_, String>(2)?).unwrap_or_default(),
+                duration_seconds: r.get(3)?,
             })
         },
     )
