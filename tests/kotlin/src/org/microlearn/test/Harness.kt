@@ -42,6 +42,7 @@ val ALL_TEST_CLASSES: List<Class<*>> = listOf(
     XapiFlushTest::class.java,
     NudgeTest::class.java,
     QuizTest::class.java,
+    SearchTest::class.java,
 )
 
 /** Runs the named classes (or all), prints failures and the closing count line, exits 0/1. */
