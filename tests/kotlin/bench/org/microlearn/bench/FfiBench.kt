@@ -39,15 +39,29 @@ private val WORDS = listOf(
     "pallet", "scanner", "label", "expiry", "cooler", "freezer", "temperature", "cleaning",
 )
 
-/** A deterministic catalog of [n] cards with searchable titles, summaries and tags. */
+/** Pseudo-words from syllables: a realistic, long-tailed vocabulary (thousands of terms). */
+private val VOCAB: List<String> = run {
+    val syl = listOf("ka", "lo", "mi", "ter", "shan", "vo", "ril", "den", "pa", "qua", "sto", "ne", "bri", "gu", "fel", "tor")
+    val out = ArrayList<String>()
+    for (a in syl) for (b in syl) for (c in syl) out += a + b + c
+    out.shuffled(Random(7)).take(4000)
+}
+
+/**
+ * A deterministic catalog of [n] cards: Zipf-like pseudo-word text (so term frequencies look like
+ * real prose, not a 30-word vocabulary in every card) with the query words sprinkled in.
+ */
 fun syntheticCards(n: Int): List<Card> {
     val rnd = Random(42)
+    fun word(): String =
+        if (rnd.nextInt(20) == 0) WORDS[rnd.nextInt(WORDS.size)]
+        else VOCAB[(VOCAB.size * Math.pow(rnd.nextDouble(), 3.0)).toInt()]
+    fun phrase(k: Int) = List(k) { word() }.joinToString(" ")
     return List(n) { i ->
-        fun phrase(k: Int) = List(k) { WORDS[rnd.nextInt(WORDS.size)] }.joinToString(" ")
-        newCard("bench-$i", "${phrase(3).replaceFirstChar { it.uppercase() }} $i").copy(
+        newCard("bench-$i", "${phrase(4).replaceFirstChar { it.uppercase() }} $i").copy(
             summary = phrase(12),
-            body = phrase(60),
-            tags = listOf(WORDS[i % WORDS.size], WORDS[(i * 7) % WORDS.size]),
+            body = phrase(40),
+            tags = listOf(WORDS[i % WORDS.size]),
         )
     }
 }
@@ -63,7 +77,7 @@ fun main(args: Array<String>) {
         results += measure("trivial: core.isOpen()", calls, 20_000) { core.isOpen() }
         results += measure("trivial: coreVersion() (returns a string)", calls, 20_000) { coreVersion() }
         results += measure("card(id) at $cards cards", calls, 10_000) { i -> core.card("bench-${i % cards}") }
-        val queries = listOf("refund receipt", "forklift safety", "allergen", "fire exit", "cooler temp")
+        val queries = listOf("refund receipt", "forklift safety", "allergen", "fire exit", "cooler temp", "refnud", "loyal")
         results += searchBench(core, queries, calls)
     }
     dir.walkBottomUp().forEach { it.delete() }
