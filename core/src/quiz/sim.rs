@@ -85,8 +85,10 @@ pub struct SimReport {
     pub answers: u64,
     /// Log loss of FSRS's predicted recall against the simulated outcomes.
     pub log_loss: f64,
-    /// Log loss of always predicting the observed mean recall (a baseline to beat).
+    /// Log loss of always predicting the observed mean recall (a constant baseline).
     pub baseline_log_loss: f64,
+    /// Log loss of the true recall probabilities (the floor no model can beat).
+    pub oracle_log_loss: f64,
     /// Root mean square calibration error over the bins (weighted by reviews).
     pub rmse_bins: f64,
     /// Calibration table, 10 bins.
@@ -125,6 +127,7 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, QuizError> {
     let beta: Vec<f64> = (0..n_q).map(|_| 0.8 * normal(&mut rng)).collect();
     let topic_of = |q: usize| q / cfg.questions_per_topic.max(1);
     let mut sessions_by_day: Vec<Vec<u64>> = vec![vec![]; cfg.days as usize];
+    let mut oracle_sum = 0.0;
     let (mut ll_sum, mut reviews, mut answers, mut recalled, mut correct_all) =
         (0.0, 0u64, 0u64, 0u64, 0u64);
     let mut bins = vec![(0u64, 0.0f64, 0.0f64); 10];
@@ -200,6 +203,8 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, QuizError> {
                         f64::from(sched.retrievability(it.mem, elapsed)).clamp(1e-4, 1.0 - 1e-4);
                     let y = if right { 1.0 } else { 0.0 };
                     ll_sum -= y * pred.ln() + (1.0 - y) * (1.0 - pred).ln();
+                    let pt = p.clamp(1e-4, 1.0 - 1e-4);
+                    oracle_sum -= y * pt.ln() + (1.0 - y) * (1.0 - pt).ln();
                     reviews += 1;
                     recalled += u64::from(right);
                     let b = ((pred * 10.0) as usize).min(9);
@@ -277,6 +282,11 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, QuizError> {
             f64::NAN
         },
         baseline_log_loss,
+        oracle_log_loss: if reviews > 0 {
+            oracle_sum / reviews as f64
+        } else {
+            f64::NAN
+        },
         rmse_bins: if reviews > 0 {
             (se / reviews as f64).sqrt()
         } else {
