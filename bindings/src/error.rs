@@ -10,7 +10,9 @@
 //! threw) come back as [`ProviderError`], which has fields so that it can be lowered from Kotlin
 //! and Swift, and is converted into [`MicrolearnError::Provider`].
 
-use microlearn_core::{Error as CoreError, content::ContentError, xapi::XapiError};
+use microlearn_core::{
+    Error as CoreError, content::ContentError, nudge::NudgeError, xapi::XapiError,
+};
 
 /// Every error a Microlearn call can raise. In Kotlin: `MicrolearnException` and its nested
 /// subclasses; in Swift: `MicrolearnError` cases. The message is always the core's full text.
@@ -76,7 +78,10 @@ impl From<CoreError> for MicrolearnError {
             },
             CoreError::Search(_) => Self::Search(text),
             CoreError::Quiz(_) => Self::Quiz(text),
-            CoreError::Nudge(_) => Self::Nudge(text),
+            CoreError::Nudge(ne) => match ne {
+                NudgeError::UnknownNudge(_) => Self::NotFound(text),
+                _ => Self::Nudge(text),
+            },
             CoreError::Xapi(xe) => match xe {
                 XapiError::Network(_) => Self::Network(text),
                 XapiError::Store(_) => Self::Store(text),

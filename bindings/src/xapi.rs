@@ -50,6 +50,10 @@ pub struct FlushOptions {
     /// Flush even if a persisted backoff or pause has not expired (a user's "sync now").
     #[uniffi(default = false)]
     pub ignore_backoff: bool,
+    /// Batches sent concurrently (disjoint statements). 1 keeps strict queue order; more raises
+    /// throughput on a slow LRS but batches may then be stored out of order.
+    #[uniffi(default = 1)]
+    pub max_in_flight: u32,
 }
 
 /// How a flush ended.
@@ -110,7 +114,9 @@ impl From<FlushOptions> for mx::FlushOptions {
             max_inline_wait_ms: o.max_inline_wait_ms,
             max_attempts: o.max_attempts,
             ignore_backoff: o.ignore_backoff,
-            ..mx::FlushOptions::default()
+            max_in_flight: o.max_in_flight,
+            // Options the core adds later keep their defaults until exported here.
+            ..Default::default()
         }
     }
 }
@@ -332,6 +338,7 @@ impl From<LearnerConfig> for mx::LearnerConfig {
             account_home_page: l.account_home_page,
             account_name: l.account_name,
             privacy: l.privacy.into(),
+            ..Default::default()
         }
     }
 }
@@ -354,6 +361,7 @@ impl From<XapiSettings> for mx::XapiSettings {
             version: s.version.into(),
             platform: s.platform,
             language: s.language,
+            ..Default::default()
         }
     }
 }

@@ -6,7 +6,10 @@ use std::{path::Path, time::Instant};
 use clap::Subcommand;
 use microlearn_core::{
     Microlearn,
-    nudge::{NudgeCategory, Platform, QuietHours, ShiftStart, window::instant_or_now},
+    nudge::{
+        NudgeCategory, Platform, QuietHours, ShiftStart, plan, sample::realistic_input,
+        window::instant_or_now,
+    },
 };
 
 use crate::output::{CmdResult, Output};
@@ -60,12 +63,13 @@ pub enum NudgesCmd {
         #[arg(long)]
         platform: Option<String>,
     },
-    /// Record the learner's response to a nudge.
+    /// Record the learner's response to a nudge (`--opened` or `--ignored`).
+    #[command(group(clap::ArgGroup::new("outcome").required(true).args(["opened", "ignored"])))]
     Respond {
         /// The nudge id (from `nudges plan`).
         id: String,
         /// The learner opened it.
-        #[arg(long, conflicts_with = "ignored", required_unless_present = "ignored")]
+        #[arg(long)]
         opened: bool,
         /// The learner dismissed or ignored it.
         #[arg(long)]
@@ -76,10 +80,19 @@ pub enum NudgesCmd {
     },
     /// Show the schedule, preferences and platform.
     Show,
+    /// Time a 30-day plan (the `plan_ms_30d` figure of `bench quiz`); last line is JSON.
+    Bench {
+        /// Timed runs (the median is reported).
+        #[arg(long, default_value_t = 301)]
+        runs: usize,
+    },
 }
 
 /// Runs one `nudges` command.
 pub fn run(data_dir: &Path, cmd: NudgesCmd, out: &Output) -> CmdResult {
+    if let NudgesCmd::Bench { runs } = cmd {
+        return bench(runs.max(1));
+    }
     let core = Microlearn::open(data_dir)?;
     match cmd {
         NudgesCmd::Plan {
@@ -196,7 +209,55 @@ pub fn run(data_dir: &Path, cmd: NudgesCmd, out: &Output) -> CmdResult {
             });
         }
         NudgesCmd::Show => show(&core, out)?,
+        NudgesCmd::Bench { .. } => {}
     }
+    Ok(())
+}
+
+/// Median of `runs` timings of `f`, in milliseconds.
+fn median_ms<T, E>(runs: usize, mut f: impl FnMut() -> Result<T, E>) -> Result<f64, E> {
+    let mut ms = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        std::hint::black_box(f()?);
+        ms.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    ms.sort_by(f64::total_cmp);
+    Ok(ms[ms.len() / 2])
+}
+
+/// `nudges bench`: the pure planner on the realistic input, and `plan_nudges` through SQLite.
+fn bench(runs: usize) -> CmdResult {
+    let input = realistic_input();
+    let sample = plan(&input)?;
+    let pure = median_ms(runs, || plan(&input))?;
+    let dir = std::env::temp_dir().join(format!("microlearn-nudge-bench-{}", std::process::id()));
+    let with_db = (|| -> Result<f64, Box<dyn std::error::Error>> {
+        let core = Microlearn::open(&dir)?;
+        core.set_nudge_schedule(&input.schedule)?;
+        core.set_nudge_prefs(&input.prefs)?;
+        core.set_nudge_platform(input.platform)?;
+        Ok(median_ms(runs.min(101), || {
+            core.plan_nudges(input.now, input.days)
+        })?)
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    let with_db = with_db?;
+    println!(
+        "nudge planner, 30 days, {} nudges planned (median of {runs})",
+        sample.nudges.len()
+    );
+    println!("  plan() pure                      {pure:>8.3} ms   (target <= 1)");
+    println!("  plan_nudges() with SQLite        {with_db:>8.3} ms");
+    println!(
+        "{}",
+        serde_json::json!({
+            "plan_ms_30d": pure,
+            "plan_nudges_sqlite_ms_30d": with_db,
+            "nudges_30d": sample.nudges.len(),
+            "runs": runs,
+        })
+    );
     Ok(())
 }
 

@@ -76,7 +76,7 @@ prop_compose! {
         android in any::<bool>(),
         (signals, session_ago) in signals(),
         history in prop::collection::vec(
-            (-20 * 86_400i64..2 * 86_400, 0u8..3, prop::sample::select(NudgeCategory::ALL.to_vec())),
+            (-2 * 86_400i64..20 * 86_400, 0u8..3, prop::sample::select(NudgeCategory::ALL.to_vec())),
             0..40),
         days in 1u32..=60,
     ) -> PlanInput {
@@ -174,7 +174,16 @@ fn check(input: &PlanInput, p: &NotificationPlan) -> Result<(), TestCaseError> {
                 "within an hour after the session at {s}: {n:?}"
             );
         }
-        let (date, _) = local(&tz, n.fire_window_start_utc);
+        let (date, minute) = local(&tz, n.fire_window_start_utc);
+        // Never during a shift (today's, or yesterday's running past midnight).
+        let len = i32::from(input.schedule.shift_minutes);
+        let wd = date.weekday().num_days_from_monday() as u8;
+        for (day, offset) in [(wd, 0i32), ((wd + 6) % 7, 1440)] {
+            if let Some(s) = input.schedule.shifts.iter().find(|s| s.weekday == day) {
+                let (m, s) = (i32::from(minute) + offset, i32::from(s.start_min));
+                prop_assert!(!(s..s + len).contains(&m), "during a shift: {n:?}");
+            }
+        }
         if input.signals.daily_goal_met {
             prop_assert!(date != today, "nudged on a day whose goal is met");
         }
@@ -194,13 +203,23 @@ fn check(input: &PlanInput, p: &NotificationPlan) -> Result<(), TestCaseError> {
             starts.len(),
             input.prefs.max_per_day
         );
-        let week: u32 = (0..7)
-            .map(|b| {
-                let d = *date - Duration::days(b);
-                per_date.get(&d).copied().unwrap_or(0)
-                    + planned.get(&d).map_or(0, |v| v.len() as u32)
+        let count = |d: NaiveDate| {
+            per_date.get(&d).copied().unwrap_or(0) + planned.get(&d).map_or(0, |v| v.len() as u32)
+        };
+        // Every 7-day window containing the date. Delivered nudges may already break the cap
+        // (random history); the planner must not add to such a window.
+        let week = (-6..=0i64)
+            .map(|from| {
+                let days = (from..from + 7).map(|o| *date + Duration::days(o));
+                let before: u32 = days
+                    .clone()
+                    .map(|d| per_date.get(&d).copied().unwrap_or(0))
+                    .sum();
+                let total: u32 = days.map(count).sum();
+                if total > before { total } else { 0 }
             })
-            .sum();
+            .max()
+            .unwrap_or(0);
         prop_assert!(week <= input.prefs.max_per_week, "{date}: {week} in 7 days");
         for w in starts.windows(2) {
             prop_assert!(
@@ -212,7 +231,7 @@ fn check(input: &PlanInput, p: &NotificationPlan) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-use chrono::Offset;
+use chrono::{Datelike, Offset};
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
@@ -226,12 +245,19 @@ proptest! {
     }
 
     #[test]
-    fn replanning_later_the_same_day_keeps_future_ids(input in input(), later in 1i64..86_400) {
+    fn replanning_later_the_same_day_keeps_future_ids(input in input(), later in 0.0f64..1.0) {
         let tz: Tz = input.schedule.time_zone.parse().expect("zone");
         let first = plan(&input).expect("plan");
         let today = local(&tz, input.now).0;
+        // Somewhere between now and the end of the local day.
+        let midnight = (today + Duration::days(1)).and_hms_opt(0, 0, 0).expect("midnight");
+        let end = tz
+            .from_local_datetime(&midnight)
+            .earliest()
+            .map_or(input.now + Duration::hours(1), |t| t.with_timezone(&Utc));
+        let left = (end - input.now).num_seconds().max(1);
         let mut again = input.clone();
-        again.now = input.now + Duration::seconds(later);
+        again.now = input.now + Duration::seconds((left as f64 * later) as i64);
         prop_assume!(local(&tz, again.now).0 == today);
         let second = plan(&again).expect("replan");
         check(&again, &second)?;
@@ -353,4 +379,31 @@ fn ios_keeps_at_most_64_pending() {
     let mut android = input;
     android.platform = Platform::Android;
     assert!(plan(&android).expect("plan").nudges.len() > 64);
+}
+
+#[test]
+fn absurd_clocks_are_refused_not_panicked_on() {
+    let mut input = PlanInput {
+        schedule: Schedule {
+            time_zone: "UTC".into(),
+            ..Schedule::default()
+        },
+        prefs: NudgePrefs::default(),
+        platform: Platform::Ios,
+        signals: LearnerSignals::default(),
+        history: vec![],
+        now: DateTime::<Utc>::MAX_UTC,
+        days: 60,
+    };
+    assert!(matches!(
+        plan(&input),
+        Err(microlearn_core::nudge::NudgeError::BadInstant(_))
+    ));
+    input.now = DateTime::<Utc>::MIN_UTC;
+    assert!(plan(&input).is_err());
+    input.now = Utc
+        .with_ymd_and_hms(1970, 1, 1, 0, 0, 0)
+        .single()
+        .expect("epoch");
+    assert!(plan(&input).is_ok());
 }

@@ -52,7 +52,7 @@ async fn sigkill_during_enqueue_and_flush_loses_and_duplicates_nothing() {
     let reg = uuid::Uuid::new_v4().to_string();
     let mut expected = HashMap::new();
     let mut next = 0usize;
-    let (mut kills_enqueue, mut kills_flush) = (0, 0);
+    let (mut kills_enqueue, mut kills_flush, mut kills_mid_batch) = (0, 0, 0);
     for _ in 0..runs {
         let flush = rng.random_bool(0.4);
         let delay = Duration::from_micros(rng.random_range(0..if flush { 60_000 } else { 15_000 }));
@@ -81,6 +81,10 @@ async fn sigkill_during_enqueue_and_flush_loses_and_duplicates_nothing() {
             let _ = child.kill(); // SIGKILL
             let _ = child.wait();
             kills_flush += 1;
+            let core = Microlearn::open(dir.path()).expect("reopen after kill");
+            if core.xapi_status().expect("status").in_flight > 0 {
+                kills_mid_batch += 1;
+            }
         } else {
             let n = rng.random_range(1..30usize);
             let mut child = Command::new(&bin)
@@ -118,8 +122,8 @@ async fn sigkill_during_enqueue_and_flush_loses_and_duplicates_nothing() {
         .expect("final flush");
     assert!(status.success(), "final flush failed");
     eprintln!(
-        "crash harness: {runs} runs ({kills_enqueue} enqueue kills, {kills_flush} flush kills), \
-         {} of {next} statements committed",
+        "crash harness: {runs} runs ({kills_enqueue} enqueue kills, {kills_flush} flush kills, \
+         {kills_mid_batch} of them with a batch in flight), {} of {next} statements committed",
         expected.len()
     );
     assert!(!expected.is_empty(), "no statement was ever committed");

@@ -11,4 +11,4 @@ start_lrs
 export MICROLEARN_LRS_URL="$LRS_URL"
 export MICROLEARN_BIN="$PWD/target/debug/microlearn"
 export MICROLEARN_CRASH_RUNS="${MICROLEARN_CRASH_RUNS:-200}"
-cargo test -p microlearn-core --test xapi_lrs --test xapi_crash -- --test-threads=1
+cargo test -p microlearn-core --test xapi_lrs --test xapi_crash -- --test-threads=1 --nocapture

@@ -9,13 +9,17 @@
 //! - [`window`]: local time and DST rules.
 //! - [`bandit`]: Thompson sampling over local hours.
 //! - [`prefs`]: persistence (prefs, schedule, history) and the [`crate::Microlearn`] methods.
+//! - [`sample`]: a realistic input, for the benchmark and demos.
+//! - [`texts`]: titles, bodies, deep links and ids.
 //! - [`signals`]: the contract with `quiz`.
 
 pub mod bandit;
 pub mod planner;
 pub mod prefs;
+pub mod sample;
 pub mod schema;
 pub mod signals;
+pub mod texts;
 pub mod types;
 pub mod window;
 

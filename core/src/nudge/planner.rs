@@ -21,11 +21,11 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use sha2::{Digest, Sha256};
 
 use super::{
     NudgeError,
     bandit::HourBandit,
+    texts::{nudge_id, texts},
     types::{
         MAX_PLAN_DAYS, NotificationPlan, NudgeCategory, NudgeOutcome, PlanInput, PlannedNudge,
         Platform, SkipReason, Skipped,
@@ -87,6 +87,15 @@ pub fn plan(input: &PlanInput) -> Result<NotificationPlan, NudgeError> {
         );
         return Ok(plan);
     }
+    if input.prefs.max_per_day == 0 || input.prefs.max_per_week == 0 {
+        skip(
+            &mut plan,
+            None,
+            SkipReason::DailyCap,
+            "the caps allow no nudge",
+        );
+        return Ok(plan);
+    }
     let (today, _) = utc_to_local(&tz, input.now);
     let hist = History::new(input, &tz, today);
     let level = (hist.consecutive_ignored / BACKOFF_AFTER).min(MAX_BACKOFF_LEVEL);
@@ -143,14 +152,19 @@ pub fn plan(input: &PlanInput) -> Result<NotificationPlan, NudgeError> {
             );
             continue;
         }
-        let week: u32 = (0..7)
-            .map(|back| {
-                counts
-                    .get(&(date - Duration::days(back)))
-                    .copied()
-                    .unwrap_or(0)
-            })
-            .sum();
+        // Every 7-day window that contains `date` (history may lie ahead if the clock went
+        // backwards) must stay within `max_per_week`.
+        let in_days = |from: i64| -> u32 {
+            (from..from + 7)
+                .map(|o| {
+                    counts
+                        .get(&(date + Duration::days(o)))
+                        .copied()
+                        .unwrap_or(0)
+                })
+                .sum()
+        };
+        let week = (-6..=0).map(in_days).max().unwrap_or(0);
         let week_left = input.prefs.max_per_week.saturating_sub(week);
         if week_left < k {
             k = week_left;
@@ -181,7 +195,7 @@ pub fn plan(input: &PlanInput) -> Result<NotificationPlan, NudgeError> {
             if slot.start < input.now {
                 continue;
             }
-            plan.nudges.push(ctx.nudge(date, slot, category));
+            plan.nudges.push(ctx.nudge(date, d == 0, slot, category));
         }
     }
     plan.nudges
@@ -197,6 +211,13 @@ pub fn plan(input: &PlanInput) -> Result<NotificationPlan, NudgeError> {
 
 fn validate(input: &PlanInput) -> Result<Tz, NudgeError> {
     let tz = parse_tz(&input.schedule.time_zone)?;
+    // Far outside any real clock, date arithmetic would overflow; refuse instead of panicking.
+    if !(1900..=9000).contains(&input.now.year()) {
+        return Err(NudgeError::BadInstant(format!(
+            "{} is outside the years 1900..=9000",
+            input.now
+        )));
+    }
     if input.days > MAX_PLAN_DAYS {
         return Err(NudgeError::TooManyDays {
             days: input.days,
@@ -378,9 +399,10 @@ impl DayCtx<'_> {
         for hour in 0..24u16 {
             let minute = hour * 60;
             let (m0, m1) = (i32::from(minute), i32::from(minute) + win_min);
-            if busy.iter().any(|&(b0, b1)| m0 < b1 && m1 > b0)
-                || (m0..=m1.min(1439)).any(|m| self.quiet[m as usize])
-            {
+            // The window [m0, m1) (a zero-length iOS window is its one minute) against shifts.
+            let at_work =
+                |m0: i32, m1: i32| busy.iter().any(|&(b0, b1)| m0 < b1 && m1.max(m0 + 1) > b0);
+            if at_work(m0, m1) || (m0..=m1.min(1439)).any(|m| self.quiet[m as usize]) {
                 continue;
             }
             let start = local_to_utc(self.tz, date, minute);
@@ -393,7 +415,8 @@ impl DayCtx<'_> {
             }
             let (_, em) = utc_to_local(self.tz, end);
             let moved = sm != minute || i32::from(em) != m1 % 1440;
-            if moved && !self.span_allowed(start, end) {
+            let sm = i32::from(sm);
+            if moved && (!self.span_allowed(start, end) || at_work(sm, sm + win_min)) {
                 continue;
             }
             if let Some((s0, s1)) = session_end
@@ -438,8 +461,9 @@ impl DayCtx<'_> {
         }
     }
 
-    fn nudge(&self, date: NaiveDate, slot: Slot, category: NudgeCategory) -> PlannedNudge {
-        let (title, body, deep_link) = texts(&self.input.signals, category);
+    fn nudge(&self, date: NaiveDate, today: bool, slot: Slot, c: NudgeCategory) -> PlannedNudge {
+        let (title, body, deep_link) = texts(&self.input.signals, today, c);
+        let category = c;
         PlannedNudge {
             id: nudge_id(category, date, slot.minute),
             fire_window_start_utc: slot.start,
@@ -483,63 +507,4 @@ fn assign(slots: Vec<Slot>, categories: &[NudgeCategory]) -> Vec<(Slot, NudgeCat
         cats.push(streak);
     }
     slots.into_iter().zip(cats).collect()
-}
-
-/// The stable id: category, local date and slot — never `now`.
-pub fn nudge_id(category: NudgeCategory, date: NaiveDate, minute: u16) -> String {
-    let mut h = Sha256::new();
-    h.update(format!("{}|{date}|{minute:04}", category.as_str()).as_bytes());
-    format!("n-{}", hex::encode(&h.finalize()[..8]))
-}
-
-fn texts(s: &super::LearnerSignals, c: NudgeCategory) -> (String, String, String) {
-    match c {
-        NudgeCategory::ReviewDue => (
-            "Time for a quick review".into(),
-            format!(
-                "{} questions are ready: three minutes keeps them fresh.",
-                s.reviews_due
-            ),
-            "microlearn://quiz".into(),
-        ),
-        NudgeCategory::StreakAtRisk => (
-            format!("Keep your {}-day streak", s.streak_days),
-            "A three-minute quiz keeps it going.".into(),
-            "microlearn://quiz?reason=streak".into(),
-        ),
-        NudgeCategory::NewContent => {
-            let topic = s.new_content_topics.first().cloned().unwrap_or_default();
-            (
-                format!("New in {topic}"),
-                format!("Fresh cards in {topic} are waiting for you."),
-                format!("microlearn://topic/{}", percent_encode(&topic)),
-            )
-        }
-        NudgeCategory::UnfinishedCard => {
-            let card = s.unfinished_card.clone().unwrap_or_default();
-            (
-                "Pick up where you left off".into(),
-                "You have a card half-way through.".into(),
-                format!("microlearn://card/{}", percent_encode(&card)),
-            )
-        }
-        NudgeCategory::DailyPractice => (
-            "Your daily three minutes".into(),
-            "A few questions keep what you learned fresh.".into(),
-            "microlearn://quiz".into(),
-        ),
-    }
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

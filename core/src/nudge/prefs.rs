@@ -2,7 +2,7 @@
 //! methods the shells call.
 //!
 //! *Why the log is written by `plan_nudges`:* the shell schedules exactly what the latest plan
-//! says, so a planned nudge whose window has passed was delivered. Keeping the plan's rows lets
+//! says, so a planned nudge whose window has started was delivered. Keeping the plan's rows lets
 //! a response name just the id, and gives the planner its history (caps, back-off, bandit)
 //! without the shell having to report each delivery.
 
@@ -26,6 +26,10 @@ const KEEP_DAYS: i64 = 120;
 const KEY_PREFS: &str = "prefs";
 const KEY_SCHEDULE: &str = "schedule";
 const KEY_PLATFORM: &str = "platform";
+/// The latest `now` a plan was made at (unix seconds), to notice clocks going backwards.
+const KEY_LAST_PLAN: &str = "last_plan_at";
+/// Clock corrections smaller than this are not "going backwards".
+const BACKWARDS_TOLERANCE_S: i64 = 300;
 
 fn get_setting<T: DeserializeOwned>(conn: &Connection, key: &str) -> Result<Option<T>> {
     let raw: Option<String> = conn
@@ -63,11 +67,11 @@ fn to_utc(secs: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
 }
 
-/// Delivered (window passed) or answered nudges, as of `now`.
+/// Delivered (window started before `now`) or answered nudges, as of `now`.
 fn read_history(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<NudgeRecord>> {
     let mut stmt = conn.prepare(
         "SELECT id, category, fire_start, outcome FROM nudge_log
-         WHERE fire_start <= ?1 OR outcome IS NOT NULL",
+         WHERE (fire_start < ?1 AND tentative = 0) OR outcome IS NOT NULL",
     )?;
     let rows = stmt.query_map([now.timestamp()], |r| {
         Ok((
@@ -167,14 +171,20 @@ impl crate::Microlearn {
 
     /// Plans the next `days` local days of nudges and remembers the plan (so that responses can
     /// name a nudge by id). Idempotent: the same state gives the same plan.
+    ///
+    /// If `now` is before an earlier plan's `now` (the clock went backwards), the plan is still
+    /// valid for that clock, but its nudges are remembered as tentative: once the clock is right
+    /// again they are not taken for delivered nudges (unless the learner answered them).
     pub fn plan_nudges(&self, now: DateTime<Utc>, days: u32) -> Result<NotificationPlan> {
         let signals = self.learner_signals(now)?;
-        let (schedule, prefs, platform, history) = self.store().read(|c| -> Result<_> {
+        let (schedule, prefs, platform, last, history) = self.store().read(|c| -> Result<_> {
             let schedule: Option<Schedule> = get_setting(c, KEY_SCHEDULE)?;
             let prefs: Option<NudgePrefs> = get_setting(c, KEY_PREFS)?;
             let platform: Option<Platform> = get_setting(c, KEY_PLATFORM)?;
-            Ok((schedule, prefs, platform, read_history(c, now)?))
+            let last: Option<i64> = get_setting(c, KEY_LAST_PLAN)?;
+            Ok((schedule, prefs, platform, last, read_history(c, now)?))
         })?;
+        let backwards = last.is_some_and(|l| now.timestamp() < l - BACKWARDS_TOLERANCE_S);
         let input = PlanInput {
             schedule: schedule.ok_or(NudgeError::ScheduleNotSet)?,
             prefs: prefs.unwrap_or_default(),
@@ -188,18 +198,22 @@ impl crate::Microlearn {
         let tz = parse_tz(&input.schedule.time_zone)?;
         self.store().write(|tx| -> Result<()> {
             tx.execute(
-                "DELETE FROM nudge_log WHERE fire_start > ?1 AND outcome IS NULL",
+                "DELETE FROM nudge_log WHERE fire_start >= ?1 AND outcome IS NULL",
                 [now.timestamp()],
             )?;
-            tx.execute(
-                "DELETE FROM nudge_log WHERE fire_start < ?1",
-                [now.timestamp() - KEEP_DAYS * 86_400],
-            )?;
+            if !backwards {
+                tx.execute(
+                    "DELETE FROM nudge_log WHERE fire_start < ?1 OR (tentative = 1 AND outcome IS NULL)",
+                    [now.timestamp() - KEEP_DAYS * 86_400],
+                )?;
+                put_setting(tx, KEY_LAST_PLAN, &now.timestamp().max(last.unwrap_or(0)))?;
+            }
             let mut ins = tx.prepare(
-                "INSERT INTO nudge_log(id, category, local_date, fire_start, fire_end)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO nudge_log(id, category, local_date, fire_start, fire_end, tentative)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT(id) DO UPDATE SET fire_start = excluded.fire_start,
-                     fire_end = excluded.fire_end, local_date = excluded.local_date",
+                     fire_end = excluded.fire_end, local_date = excluded.local_date,
+                     tentative = excluded.tentative",
             )?;
             for n in &plan.nudges {
                 let local_date = n.fire_window_start_utc.with_timezone(&tz).date_naive();
@@ -209,6 +223,7 @@ impl crate::Microlearn {
                     local_date.to_string(),
                     n.fire_window_start_utc.timestamp(),
                     n.fire_window_end_utc.timestamp(),
+                    backwards,
                 ])?;
             }
             Ok(())

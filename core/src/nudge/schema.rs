@@ -2,10 +2,11 @@
 //!
 //! - `nudge_settings(key, value)`: the learner's [`super::Schedule`], [`super::NudgePrefs`] and
 //!   [`super::Platform`], as JSON (small, read whole, evolve with serde defaults).
-//! - `nudge_log`: every planned nudge still ahead, and every one whose window has passed (then
+//! - `nudge_log`: every planned nudge still ahead, and every one whose window has started (then
 //!   it was delivered: the shell schedules what the plan says), with the learner's response.
 //!   Re-planning replaces the rows still ahead and unanswered; the past is the history the
-//!   caps, back-off and bandit read.
+//!   caps, back-off and bandit read. Rows planned while the clock had gone backwards are
+//!   `tentative`: not history unless answered (see `prefs.rs`).
 
 use rusqlite::Transaction;
 
@@ -32,7 +33,8 @@ fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
                 fire_start   INTEGER NOT NULL,
                 fire_end     INTEGER NOT NULL,
                 outcome      TEXT CHECK (outcome IN ('opened', 'ignored')),
-                responded_at INTEGER
+                responded_at INTEGER,
+                tentative    INTEGER NOT NULL DEFAULT 0
             );
             CREATE INDEX nudge_log_fire ON nudge_log(fire_start);",
         ),

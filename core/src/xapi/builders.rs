@@ -516,4 +516,30 @@ mod tests {
         assert_eq!(ids.len(), 10);
         assert_eq!(core.xapi_status().expect("status").pending, 10);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+        /// Whatever ids and texts the app passes, the builders make statements the validator
+        /// (and so an LRS) accepts: ids are percent-encoded into the IRIs.
+        #[test]
+        fn builders_accept_any_ids_and_texts(card in ".{0,40}", q in ".{0,20}", text in ".{0,80}") {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let core = Microlearn::open(dir.path()).expect("open");
+            core.store()
+                .write(|tx| {
+                    let em = Emitter::load(tx)?;
+                    for st in [
+                        em.experienced(&card, Some(&text), Some(1.0)),
+                        em.answered(&card, &q, &text, false, None),
+                        em.commented(&card, &text),
+                        em.searched(&text, 0),
+                        em.passed(&q, 1.0, 2.0),
+                    ] {
+                        queue::enqueue_in(tx, &st)?;
+                    }
+                    Ok::<_, crate::Error>(())
+                })
+                .expect("every statement valid");
+        }
+    }
 }

@@ -21,6 +21,7 @@ import org.microlearn.Microlearn
 import org.microlearn.shell.PlannedAlarm
 import org.microlearn.shell.WorkOutcome
 import org.microlearn.shell.outcomeFor
+import org.microlearn.shell.toAlarms
 
 /**
  * Implemented by the app's `Application`, so that background work uses the process's one
@@ -40,8 +41,8 @@ interface MicrolearnHost {
     /** The reconciler nudges are applied with (null: the app does not use nudges). */
     val notificationReconciler: NotificationReconciler?
 
-    /** The nudge plan to apply after sync, as alarms (empty: none). */
-    fun plannedAlarms(core: Microlearn): List<PlannedAlarm>
+    /** The nudge plan to apply after sync, as alarms: by default the core's 14-day plan. */
+    fun plannedAlarms(core: Microlearn): List<PlannedAlarm> = core.planNudges(14u).toAlarms()
 }
 
 /**
