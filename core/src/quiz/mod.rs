@@ -23,7 +23,7 @@ pub mod sim;
 
 pub use mastery::{MasteryReport, TopicMastery};
 pub use progress::{Badge, Progress};
-pub use scheduler::{Rating, Scheduler};
+pub use scheduler::{MIN_REVIEWS_TO_OPTIMIZE, OptimizeReport, Rating, Scheduler};
 pub use schema::{QuizSettings, SCHEMA, on_cards_changed};
 pub use session::{AnswerOutcome, ItemKind, QuizSession, SessionItem, SessionSummary};
 pub use sim::{SimConfig, SimReport};
