@@ -67,6 +67,8 @@ enum QuizCmd {
     },
     /// Mastery and knowledge gap per topic.
     Mastery,
+    /// Fit FSRS parameters to this learner's reviews (needs enough history).
+    Optimize,
     /// Run the learner simulation.
     Simulate {
         /// Learners.
@@ -159,6 +161,16 @@ pub fn quiz(data_dir: &Path, args: QuizArgs, out: &Output) -> CmdResult {
         Some(QuizCmd::Mastery) => {
             let m = core.mastery(now)?;
             out.print(&m, || mastery_text(&m));
+            Ok(())
+        }
+        Some(QuizCmd::Optimize) => {
+            let r = core.optimize_fsrs_parameters()?;
+            out.print(&r, || {
+                format!(
+                    "fitted on {} long-term reviews ({} answers); {} questions rescheduled\n{:?}",
+                    r.long_term_reviews, r.answers, r.questions_rescheduled, r.parameters
+                )
+            });
             Ok(())
         }
         Some(QuizCmd::Simulate { learners, days }) => {
