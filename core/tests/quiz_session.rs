@@ -317,3 +317,27 @@ fn learner_signals_reflect_the_log() {
     assert_eq!(s2.reviews_due, 1);
     assert!(!s2.practiced_today);
 }
+
+#[test]
+fn yesterdays_unfinished_session_is_abandoned_not_resumed() {
+    let (_d, core) = core();
+    core.import_cards(&cards(30, 2)).expect("import");
+    let s0 = core.daily_session(None, day(0)).expect("day 0");
+    core.answer(&s0.items[0].question_id, &[1], 4_000, None, day(0))
+        .expect("answer");
+    let s1 = core.daily_session(None, day(1)).expect("day 1");
+    assert_ne!(s1.id, s0.id);
+    assert!(s1.items.iter().all(|i| !i.answered));
+    // Answering a question of the abandoned session does not reopen it.
+    let late = &s0.items[1].question_id;
+    if !s1.items.iter().any(|i| &i.question_id == late) {
+        let out = core
+            .answer(late, &[1], 4_000, None, day(1))
+            .expect("answer");
+        assert!(out.session_completed.is_none());
+    }
+    let signals = core.learner_signals(day(1)).expect("signals");
+    assert_eq!(signals.last_session_at, None, "no session was finished");
+    let p = core.progress(day(1)).expect("progress");
+    assert!(p.badges.iter().all(|b| b.id != "perfect-session"));
+}

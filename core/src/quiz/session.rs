@@ -372,6 +372,11 @@ impl crate::Microlearn {
                 let items = load_items(tx, &picked, &answered)?;
                 return Ok(session_from(id, created, b.max(0) as u32, items));
             }
+            // An unfinished session from an earlier day is abandoned (closed, earns nothing).
+            tx.execute(
+                "UPDATE quiz_sessions SET abandoned = 1, finished_ms = ?1 WHERE finished_ms IS NULL",
+                [now_ms],
+            )?;
             let picked = build(tx, budget, now)?;
             let id = uuid::Uuid::new_v4().to_string();
             tx.execute(
