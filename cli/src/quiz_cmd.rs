@@ -77,6 +77,12 @@ enum QuizCmd {
         /// Days.
         #[arg(long, default_value_t = 30)]
         days: u32,
+        /// Fit each learner's own FSRS parameters at the start of this day (0-based).
+        #[arg(long)]
+        optimize_on_day: Option<u32>,
+        /// Only reviews from this day on count in the log loss.
+        #[arg(long, default_value_t = 0)]
+        score_from_day: u32,
     },
 }
 
@@ -173,10 +179,17 @@ pub fn quiz(data_dir: &Path, args: QuizArgs, out: &Output) -> CmdResult {
             });
             Ok(())
         }
-        Some(QuizCmd::Simulate { learners, days }) => {
+        Some(QuizCmd::Simulate {
+            learners,
+            days,
+            optimize_on_day,
+            score_from_day,
+        }) => {
             let r = microlearn_core::quiz::sim::run(&SimConfig {
                 learners,
                 days,
+                optimize_on_day,
+                score_from_day,
                 ..Default::default()
             })?;
             out.print(&r, || {

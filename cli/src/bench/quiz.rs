@@ -28,6 +28,9 @@ pub struct QuizBench {
     /// Learners in the simulation.
     #[arg(long, default_value_t = 1000)]
     learners: usize,
+    /// Learners in the per-learner-optimisation comparison (fitting is costly).
+    #[arg(long, default_value_t = 100)]
+    optimize_learners: usize,
 }
 
 fn cards(n: usize) -> Result<Vec<Card>, serde_json::Error> {
@@ -141,6 +144,20 @@ pub fn run(data_dir: &Path, args: QuizBench) -> CmdResult {
         ..Default::default()
     })?;
     let sim_s = t.elapsed().as_secs_f64();
+    // Per-learner optimisation: the same learners, scored from day 16, with default parameters
+    // and with each learner's own parameters fitted on their first 15 days.
+    let sub = SimConfig {
+        learners: args.optimize_learners,
+        score_from_day: 15,
+        ..Default::default()
+    };
+    let default_half = sim::run(&sub)?;
+    let t = Instant::now();
+    let fitted_half = sim::run(&SimConfig {
+        optimize_on_day: Some(15),
+        ..sub
+    })?;
+    let fit_s = t.elapsed().as_secs_f64();
 
     let fmt = |v: Option<f64>| v.map(|v| format!("{v:.3}")).unwrap_or_else(|| "n/a".into());
     println!("microlearn bench quiz");
@@ -214,6 +231,28 @@ pub fn run(data_dir: &Path, args: QuizBench) -> CmdResult {
             ),
         ),
         ("sim runtime, s".into(), format!("{sim_s:.2}")),
+        (
+            format!(
+                "days 16–30, {} learners: log loss default",
+                args.optimize_learners
+            ),
+            format!("{:.4}", default_half.log_loss),
+        ),
+        (
+            format!(
+                "  … with own parameters fitted on day 16 ({} fitted)",
+                fitted_half.learners_optimized
+            ),
+            format!("{:.4}", fitted_half.log_loss),
+        ),
+        (
+            "  … constant / truth".into(),
+            format!(
+                "{:.3} / {:.3}",
+                fitted_half.baseline_log_loss, fitted_half.oracle_log_loss
+            ),
+        ),
+        ("  … runtime incl. fitting, s".into(), format!("{fit_s:.1}")),
     ];
     for (k, v) in rows {
         println!("{k:<44} {v:>12}");
@@ -238,6 +277,9 @@ pub fn run(data_dir: &Path, args: QuizBench) -> CmdResult {
             "sim_days_until_divergence": report.days_until_divergence,
             "sim_learners": args.learners,
             "sim_days": report.config.days,
+            "sim_late_log_loss_default": default_half.log_loss,
+            "sim_late_log_loss_fitted": fitted_half.log_loss,
+            "sim_late_learners": args.optimize_learners,
         })
     );
     Ok(())

@@ -261,6 +261,24 @@ pub(crate) fn rebuild_memory(
     Ok(n)
 }
 
+/// `fsrs::compute_parameters` on `items`, with the crate's panics on input it rejects turned
+/// into [`QuizError::Fsrs`].
+pub(crate) fn compute_parameters(items: Vec<fsrs::FSRSItem>) -> Result<Vec<f32>, QuizError> {
+    let run = std::panic::AssertUnwindSafe(move || {
+        fsrs::compute_parameters(fsrs::ComputeParametersInput {
+            train_set: items,
+            ..Default::default()
+        })
+    });
+    match std::panic::catch_unwind(run) {
+        Ok(Ok(p)) => Ok(p),
+        Ok(Err(e)) => Err(QuizError::Fsrs(e.to_string())),
+        Err(_) => Err(QuizError::Fsrs(
+            "parameter fitting rejected the review history".into(),
+        )),
+    }
+}
+
 impl crate::Microlearn {
     /// Fits FSRS-6 parameters to this learner's review log (`fsrs::compute_parameters`), stores
     /// them and reschedules every question with them. Refuses with
@@ -287,10 +305,11 @@ impl crate::Microlearn {
                     rating: rating.clamp(1, 4) as u32,
                     delta_t,
                 });
-                if reviews.len() >= 2 {
-                    if delta_t > 0 {
-                        long_term += 1;
-                    }
+                if delta_t > 0 && reviews.len() >= 2 {
+                    long_term += 1;
+                }
+                // The crate requires a long-term review in every item (it panics otherwise).
+                if reviews.len() >= 2 && reviews.iter().any(|r| r.delta_t > 0) {
                     items.push(fsrs::FSRSItem {
                         reviews: reviews.clone(),
                     });
@@ -306,11 +325,7 @@ impl crate::Microlearn {
             }
             .into());
         }
-        let parameters = fsrs::compute_parameters(fsrs::ComputeParametersInput {
-            train_set: items,
-            ..Default::default()
-        })
-        .map_err(|e| QuizError::Fsrs(e.to_string()))?;
+        let parameters = compute_parameters(items)?;
         let sched = Scheduler::new(Some(&parameters))?;
         let json = serde_json::to_string(&parameters)
             .map_err(|e| QuizError::Fsrs(format!("parameters not serialisable: {e}")))?;
