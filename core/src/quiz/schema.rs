@@ -50,7 +50,7 @@ fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
                  predicted_recall REAL,
                  session_id TEXT
              );
-             CREATE INDEX quiz_reviews_question ON quiz_reviews(question_id, seq);
+             CREATE INDEX quiz_reviews_question ON quiz_reviews(question_id, seq, correct);
              CREATE INDEX quiz_reviews_time ON quiz_reviews(answered_ms);
              CREATE TABLE quiz_memory (
                  question_id TEXT PRIMARY KEY,
