@@ -341,3 +341,26 @@ fn yesterdays_unfinished_session_is_abandoned_not_resumed() {
     let p = core.progress(day(1)).expect("progress");
     assert!(p.badges.iter().all(|b| b.id != "perfect-session"));
 }
+
+#[test]
+fn an_answer_whose_statement_is_refused_is_still_recorded() {
+    let (_d, core) = core();
+    core.import_cards(&cards(2, 1)).expect("import");
+    // A device clock far ahead of real time: the xAPI queue refuses statements from the future,
+    // but the learner's answer must not be lost with it.
+    let ahead = chrono::Utc::now() + chrono::Days::new(3);
+    let out = core
+        .answer("q-0000", &[1], 4_000, None, ahead)
+        .expect("answer recorded");
+    assert!(out.correct);
+    let why = out.tracking_error.expect("statement refused");
+    assert!(why.contains("future"), "{why}");
+    assert_eq!(reviews(&core), 1);
+    assert_eq!(core.xapi_status().expect("status").pending, 0);
+    // A normal answer still queues its statement.
+    let out = core
+        .answer("q-0001", &[1], 4_000, None, chrono::Utc::now())
+        .expect("answer");
+    assert_eq!(out.tracking_error, None);
+    assert_eq!(core.xapi_status().expect("status").pending, 1);
+}
