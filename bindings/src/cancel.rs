@@ -24,6 +24,8 @@ use crate::error::{MicrolearnError, Result};
 pub struct CancelToken {
     cancelled: AtomicBool,
     notify: Notify,
+    /// The core's own flag, checked between chunks by the work itself.
+    core: microlearn_core::content::http::CancelToken,
 }
 
 #[uniffi::export]
@@ -37,6 +39,7 @@ impl CancelToken {
     /// Cancels every call using this token (now and later). Idempotent.
     pub fn cancel(&self) {
         self.cancelled.store(true, Ordering::SeqCst);
+        self.core.cancel();
         self.notify.notify_waiters();
     }
 
@@ -46,8 +49,12 @@ impl CancelToken {
     }
 }
 
-#[allow(dead_code)] // used by the network calls (sync, pin, flush)
 impl CancelToken {
+    /// The core's flag for this token, to put in the core's network options.
+    pub(crate) fn core_token(&self) -> microlearn_core::content::http::CancelToken {
+        self.core.clone()
+    }
+
     /// Resolves once the token is cancelled.
     pub(crate) async fn cancelled(&self) {
         loop {
@@ -64,7 +71,6 @@ impl CancelToken {
 
 /// Runs `work` until it finishes or `token` is cancelled, whichever comes first. On cancellation
 /// the work future is dropped (so it stops at its next await point).
-#[allow(dead_code)] // used by the network calls (sync, pin, flush)
 pub(crate) async fn run_cancellable<T>(
     token: Option<Arc<CancelToken>>,
     what: &str,

@@ -11,7 +11,10 @@ use std::sync::{Arc, RwLock};
 
 use microlearn_core as ml;
 
-use crate::error::{MicrolearnError, Result};
+use crate::{
+    error::{MicrolearnError, Result},
+    providers::{ConnectivityProvider, CredentialsProvider, NetworkState},
+};
 
 /// The Microlearn core opened on a data directory. `Send + Sync`: call it from any thread.
 /// In Kotlin it is `AutoCloseable`: `Microlearn.open(dir).use { core -> … }`.
@@ -19,6 +22,8 @@ use crate::error::{MicrolearnError, Result};
 pub struct Microlearn {
     inner: RwLock<Option<Arc<ml::Microlearn>>>,
     data_dir: String,
+    connectivity: RwLock<Option<Arc<dyn ConnectivityProvider>>>,
+    credentials: RwLock<Option<Arc<dyn CredentialsProvider>>>,
 }
 
 /// A snapshot of what the core holds.
@@ -58,8 +63,46 @@ impl Microlearn {
     }
 }
 
+impl Microlearn {
+    /// Asks the connectivity provider (if any) before network work: `Offline` fails at once
+    /// with `Network` (nothing is tried), and the metered flag is handed to the core, whose
+    /// network policy decides about media downloads.
+    pub(crate) fn before_network(&self, core: &ml::Microlearn) -> Result<()> {
+        let provider = self.connectivity.read().ok().and_then(|g| g.clone());
+        let Some(provider) = provider else {
+            return Ok(());
+        };
+        match provider.network_state()? {
+            NetworkState::Offline => Err(MicrolearnError::Network(
+                "offline: the connectivity provider reports no network".into(),
+            )),
+            NetworkState::Metered => Ok(core.set_network_state(true)?),
+            NetworkState::Unmetered => Ok(core.set_network_state(false)?),
+        }
+    }
+
+    /// The credentials provider, if the app set one.
+    pub(crate) fn credentials_provider(&self) -> Option<Arc<dyn CredentialsProvider>> {
+        self.credentials.read().ok().and_then(|g| g.clone())
+    }
+}
+
 #[uniffi::export]
 impl Microlearn {
+    /// Sets (or clears, with null) the provider asked about connectivity before network work.
+    pub fn set_connectivity_provider(&self, provider: Option<Arc<dyn ConnectivityProvider>>) {
+        if let Ok(mut g) = self.connectivity.write() {
+            *g = provider;
+        }
+    }
+
+    /// Sets (or clears) the provider asked for credentials at request time (the LRS).
+    pub fn set_credentials_provider(&self, provider: Option<Arc<dyn CredentialsProvider>>) {
+        if let Ok(mut g) = self.credentials.write() {
+            *g = provider;
+        }
+    }
+
     /// Opens the core on `data_dir` (created if needed; an older database is migrated).
     /// Local and quick, but does disk I/O: call it off the UI thread.
     #[uniffi::constructor]
@@ -73,6 +116,8 @@ impl Microlearn {
         Ok(Arc::new(Self {
             inner: RwLock::new(Some(Arc::new(core))),
             data_dir,
+            connectivity: RwLock::new(None),
+            credentials: RwLock::new(None),
         }))
     }
 

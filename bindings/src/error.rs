@@ -10,7 +10,9 @@
 //! threw) come back as [`ProviderError`], which has fields so that it can be lowered from Kotlin
 //! and Swift, and is converted into [`MicrolearnError::Provider`].
 
-use microlearn_core::Error as CoreError;
+use microlearn_core::{
+    Error as CoreError, content::ContentError, nudge::NudgeError, xapi::XapiError,
+};
 
 /// Every error a Microlearn call can raise. In Kotlin: `MicrolearnException` and its nested
 /// subclasses; in Swift: `MicrolearnError` cases. The message is always the core's full text.
@@ -29,6 +31,10 @@ pub enum MicrolearnError {
     /// A quiz operation failed.
     #[error("{0}")]
     Quiz(String),
+    /// A request failed, timed out or got an HTTP error status, the device is offline, or the
+    /// network policy forbids the download right now. Worth retrying later.
+    #[error("{0}")]
+    Network(String),
     /// A nudge plan could not be made.
     #[error("{0}")]
     Nudge(String),
@@ -61,11 +67,27 @@ impl From<CoreError> for MicrolearnError {
         let text = e.to_string();
         match e {
             CoreError::Store(_) => Self::Store(text),
-            CoreError::Content(_) => Self::Content(text),
+            CoreError::Content(ce) => match ce {
+                ContentError::Http { .. }
+                | ContentError::Network { .. }
+                | ContentError::Timeout { .. }
+                | ContentError::NetworkPolicy(_) => Self::Network(text),
+                ContentError::Cancelled => Self::Cancelled(text),
+                ContentError::Io { .. } => Self::Io(text),
+                _ => Self::Content(text),
+            },
             CoreError::Search(_) => Self::Search(text),
             CoreError::Quiz(_) => Self::Quiz(text),
-            CoreError::Nudge(_) => Self::Nudge(text),
-            CoreError::Xapi(_) => Self::Xapi(text),
+            CoreError::Nudge(ne) => match ne {
+                NudgeError::UnknownNudge(_) => Self::NotFound(text),
+                _ => Self::Nudge(text),
+            },
+            CoreError::Xapi(xe) => match xe {
+                XapiError::Network(_) => Self::Network(text),
+                XapiError::Store(_) => Self::Store(text),
+                XapiError::NotFound(_) => Self::NotFound(text),
+                _ => Self::Xapi(text),
+            },
             CoreError::NotFound(_) => Self::NotFound(text),
             CoreError::InvalidArgument(_) => Self::InvalidArgument(text),
             CoreError::Io(_) => Self::Io(text),

@@ -10,22 +10,43 @@
 
 use crate::error::ProviderError;
 
-/// Credentials for a remote endpoint (the catalog CDN, the LRS).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Credentials {
-    /// HTTP Basic user name, if Basic auth is used.
-    pub username: Option<String>,
-    /// HTTP Basic password, if Basic auth is used.
-    pub password: Option<String>,
-    /// Bearer token, if token auth is used (takes precedence over Basic).
-    pub bearer_token: Option<String>,
+/// Credentials for the LRS. (`Debug` never prints the secret.)
+#[derive(Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum Credentials {
+    /// HTTP Basic (the LRS's key and secret).
+    Basic {
+        /// User (key).
+        user: String,
+        /// Password (secret).
+        password: String,
+    },
+    /// An OAuth / bearer token.
+    Bearer {
+        /// The token.
+        token: String,
+    },
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Basic { user, .. } => write!(f, "Basic({user:?}, ***)"),
+            Self::Bearer { .. } => write!(f, "Bearer(***)"),
+        }
+    }
 }
 
 /// Supplies credentials at call time, e.g. from the Android Keystore or the iOS Keychain.
 #[uniffi::export(foreign)]
 pub trait CredentialsProvider: Send + Sync {
-    /// Credentials for `endpoint` (a URL), or `None` to send the request without.
-    fn credentials(&self, endpoint: String) -> Result<Option<Credentials>, ProviderError>;
+    /// Credentials for `endpoint` (the LRS URL), or `None` to send none. `rejected` is true
+    /// when the server refused the previous ones (401/403): refresh them, or return `None` to
+    /// pause delivery until the app has new ones.
+    fn credentials(
+        &self,
+        endpoint: String,
+        rejected: bool,
+    ) -> Result<Option<Credentials>, ProviderError>;
 }
 
 /// What kind of network the device has right now.
@@ -46,18 +67,33 @@ pub trait ConnectivityProvider: Send + Sync {
     fn network_state(&self) -> Result<NetworkState, ProviderError>;
 }
 
+/// The stage a progress event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum WorkPhase {
+    /// Fetching the catalog index.
+    Index,
+    /// Downloading catalog shards.
+    Shards,
+    /// Applying shards to the local catalog.
+    Apply,
+    /// Downloading media.
+    Media,
+    /// Sending xAPI statements to the LRS.
+    Flush,
+}
+
 /// Progress of a long operation (named `WorkProgress` so it does not clash with Foundation's
 /// `Progress` in Swift).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct WorkProgress {
-    /// Which operation: `"sync"`, `"pin"`, `"flush"`.
-    pub operation: String,
-    /// Units done so far (bytes, cards or statements — see `unit`).
+    /// What is happening.
+    pub phase: WorkPhase,
+    /// Items (shards, media files, statements) finished in this phase.
     pub done: u64,
-    /// Total units, when known.
-    pub total: Option<u64>,
-    /// What is counted: `"bytes"`, `"cards"`, `"statements"`.
-    pub unit: String,
+    /// Items in this phase.
+    pub total: u64,
+    /// Bytes transferred so far in this phase.
+    pub bytes: u64,
 }
 
 /// Receives progress of long work. Called from a background thread: post to the UI thread

@@ -1,6 +1,7 @@
-# Sourced: start_catalog_server WORKDIR publishes a sample catalog with `microlearn catalog build`
-# into WORKDIR/www and serves it with nginx (a temp config, a free loopback port). Exports
-# MICROLEARN_TEST_CATALOG_URL (the catalog's base URL) and MICROLEARN_TEST_WWW. The caller's EXIT
+# Sourced: start_catalog_server WORKDIR publishes a sample catalog (300 cards, one media file) with
+# `microlearn catalog build` into WORKDIR/www and serves it with nginx (a temp config, a free
+# loopback port). Exports
+# MICROLEARN_TEST_CATALOG_URL (the index URL), MICROLEARN_TEST_MEDIA_SHA256, MICROLEARN_TEST_WWW. The caller's EXIT
 # trap kills WORKDIR/nginx.pid.
 
 free_port() {
@@ -12,10 +13,19 @@ start_catalog_server() {
   www="$work/www"
   mkdir -p "$www" "$work/nginx"
   port="$(free_port)"
-  if target/debug/microlearn catalog build --help >/dev/null 2>&1; then
-    target/debug/microlearn catalog build --sample --out "$www/catalog" >/dev/null 2>&1 ||
-      echo "note: 'microlearn catalog build --sample --out' failed; sync tests will be skipped" >&2
-  fi
+  # A sample catalog: 300 cards, one with a 256 KiB media file (relative URL, verified by hash).
+  mkdir -p "$www/catalog/media"
+  head -c 262144 /dev/urandom >"$www/catalog/media/clip.bin"
+  local sha
+  sha="$(sha256sum "$www/catalog/media/clip.bin" | cut -d' ' -f1)"
+  {
+    printf '{"id":"media-1","title":"Forklift safety video","format":"video","tags":["safety"],"media":[{"url":"media/clip.bin","mime_type":"video/mp4","bytes":262144,"sha256":"%s"}]}\n' "$sha"
+    for i in $(seq 1 299); do
+      printf '{"id":"card-%d","title":"Refund policy step %d","summary":"How to refund a customer without a receipt, part %d","tags":["refunds"]}\n' "$i" "$i" "$i"
+    done
+  } >"$work/cards.jsonl"
+  target/debug/microlearn catalog build "$work/cards.jsonl" --out "$www/catalog" >/dev/null
+  export MICROLEARN_TEST_MEDIA_SHA256="$sha"
   cat >"$work/nginx/nginx.conf" <<CONF
 daemon on;
 pid $work/nginx.pid;
@@ -37,8 +47,11 @@ http {
   }
 }
 CONF
+  # nginx's workers drop to an unprivileged user when started as root: let them read the files.
+  chmod a+rx "$work" "$work/nginx"
+  chmod -R a+rX "$www"
   nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -e "$work/nginx/error.log"
-  export MICROLEARN_TEST_CATALOG_URL="http://127.0.0.1:$port/catalog/"
+  export MICROLEARN_TEST_CATALOG_URL="http://127.0.0.1:$port/catalog/index.json"
   export MICROLEARN_TEST_WWW="$www"
   export MICROLEARN_TEST_BASE_URL="http://127.0.0.1:$port/"
 }

@@ -1,7 +1,7 @@
 # Sourced by tests/suites/30-kotlin.sh and tests/bench-ffi: where the Kotlin toolchain and jars
 # are (installed by tests/setup.d/30-kotlin.sh), and how to generate the Kotlin bindings.
 KOTLIN_VERSION="${MICROLEARN_KOTLIN_VERSION:-2.4.20}"
-TOOLS="${MICROLEARN_TOOLS_DIR:-$HOME/.cache/microlearn-tools}"
+TOOLS="${MICROLEARN_TOOLS:-$HOME/.cache/microlearn-tools}"
 KLIB="$TOOLS/kotlin-compiler-$KOTLIN_VERSION/package/lib"
 KOTLINC="$TOOLS/kotlin-compiler-$KOTLIN_VERSION/package/bin/kotlinc"
 if [ ! -x "$KOTLINC" ]; then

@@ -12,11 +12,11 @@ if [ ! -x /usr/lib/postgresql/15/bin/postgres ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends postgresql-15
 fi
-apt_install_missing psql:postgresql-client-15 pkg-config:pkg-config
+apt_install_missing psql:postgresql-client-15 curl:curl python3:python3-minimal
 
 tools="${MICROLEARN_TOOLS:-$HOME/.cache/microlearn-tools}"
 lars="$tools/lars"
-if [ -x "$lars/bin/lrs" ] || ls "$lars"/bin/* >/dev/null 2>&1; then
+if [ -x "$lars/bin/xapi-rs" ]; then
   echo "LaRS already installed in $lars/bin"
   exit 0
 fi

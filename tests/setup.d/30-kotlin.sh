@@ -9,7 +9,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 KOTLIN_VERSION="${MICROLEARN_KOTLIN_VERSION:-2.4.20}"
-TOOLS="${MICROLEARN_TOOLS_DIR:-$HOME/.cache/microlearn-tools}"
+TOOLS="${MICROLEARN_TOOLS:-$HOME/.cache/microlearn-tools}"
 KDIR="$TOOLS/kotlin-compiler-$KOTLIN_VERSION"
 
 apt_install_missing java:default-jre-headless

@@ -3,7 +3,7 @@
 # there is no Swift toolchain on this machine kind, so generated and hand-written Swift are at
 # least checked to parse. Idempotent.
 set -euo pipefail
-TOOLS="${MICROLEARN_TOOLS_DIR:-$HOME/.cache/microlearn-tools}"
+TOOLS="${MICROLEARN_TOOLS:-$HOME/.cache/microlearn-tools}"
 VENV="$TOOLS/swift-parse-venv"
 if ! "$VENV/bin/python" -c 'import tree_sitter, tree_sitter_swift' 2>/dev/null; then
   mkdir -p "$TOOLS"

@@ -2,7 +2,8 @@
 # The Kotlin suite: builds the host cdylib, generates the Kotlin bindings from it with the
 # workspace's uniffi-bindgen, compiles generated + shell + test sources with `kotlinc -Werror`,
 # and runs the JUnit tests on the JVM through JNA (-Djna.library.path=target/debug).
-# Needs tests/setup.d/30-kotlin.sh (kotlinc from npm, JNA + JUnit from Debian) and nginx.
+# Needs tests/setup.d/30-kotlin.sh (kotlinc from npm, JNA + JUnit from Debian), nginx, and LaRS
+# (tests/setup.d/20-lrs.sh) for the xAPI flush tests.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -30,6 +31,12 @@ echo "== kotlinc: tests -> tests.jar"
 
 source tests/lib/catalog-server.sh
 start_catalog_server "$WORK"
+# The real LRS (LaRS + a private PostgreSQL) for the flush tests; its helper owns the EXIT trap,
+# so chain our cleanup after its own.
+source tests/xapi/lrs-env.sh
+start_lrs
+trap 'stop_lrs; cleanup' EXIT
+export MICROLEARN_TEST_LRS_URL="$LRS_URL"
 
 echo "== junit on the JVM"
 java -Xss4m -Djna.library.path="$ROOT/target/debug" \

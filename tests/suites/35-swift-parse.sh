@@ -6,7 +6,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
-TOOLS="${MICROLEARN_TOOLS_DIR:-$HOME/.cache/microlearn-tools}"
+TOOLS="${MICROLEARN_TOOLS:-$HOME/.cache/microlearn-tools}"
 PY="$TOOLS/swift-parse-venv/bin/python"
 [ -x "$PY" ] || { echo "run tests/setup.d/35-swift-parse.sh first" >&2; exit 1; }
 

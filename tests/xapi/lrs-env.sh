@@ -44,7 +44,7 @@ start_lrs() {
     cd "$LRS_TMP/lars"
     export CARGO_MANIFEST_DIR="$LRS_TMP/lars" RUST_LOG=warn \
       DB_SERVER_URL="postgresql://postgres@127.0.0.1:$pg_port" DB_NAME=xapi \
-      DB_MAX_CONNECTIONS=16 DB_MIN_CONNECTIONS=2 \
+      DB_MAX_CONNECTIONS=16 DB_MIN_CONNECTIONS=2 DB_STATEMENTS_PAGE_LEN=500 \
       LRS_MODE=legacy LRS_HOST=127.0.0.1 LRS_PORT="$lrs_port" \
       LRS_AUTHORITY_IFI=admin@microlearn.example LRS_ROOT_EMAIL=admin@microlearn.example \
       LRS_EXTERNAL_URL="http://127.0.0.1:$lrs_port/" EXT_DEFAULT_LANGUAGE=en \

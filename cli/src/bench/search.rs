@@ -44,17 +44,6 @@ pub struct SearchBench {
     pub seed: u64,
 }
 
-/// CPU time this thread has run, in ns (`/proc/thread-self/schedstat`, Linux), so that latency
-/// can be told apart from waiting for a core on a busy machine.
-fn thread_cpu_ns() -> Option<u64> {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-}
-
 /// 1-based rank of `id` in `ids`.
 fn rank(ids: &[String], id: &str) -> Option<usize> {
     ids.iter().position(|x| x == id).map(|p| p + 1)
@@ -302,19 +291,14 @@ fn run_in(work: &std::path::Path, archive: &std::path::Path, args: &SearchBench)
         picked.push(sample.swap_remove(i));
     }
     let (mut lat, mut short, mut base_lat) = (vec![], vec![], vec![]);
-    let mut cpu = vec![];
     let mut slowest: Vec<(f64, String)> = vec![];
     for q in &picked {
         let chars: Vec<char> = q.chars().collect();
         for n in 1..=chars.len() {
             let typed: String = chars[..n].iter().collect();
-            let c0 = thread_cpu_ns();
             let t = Instant::now();
             let _ = core.search(&typed, &SearchOptions::default());
             let ms = t.elapsed().as_secs_f64() * 1000.0;
-            if let (Some(a), Some(b)) = (c0, thread_cpu_ns()) {
-                cpu.push(b.saturating_sub(a) as f64 / 1e6);
-            }
             lat.push(ms);
             if args.keep {
                 slowest.push((ms, typed.clone()));
@@ -331,7 +315,7 @@ fn run_in(work: &std::path::Path, archive: &std::path::Path, args: &SearchBench)
     for (ms, q) in slowest.iter().take(25) {
         eprintln!("slow: {ms:8.3} ms  {q:?}");
     }
-    for v in [&mut lat, &mut short, &mut base_lat, &mut cpu] {
+    for v in [&mut lat, &mut short, &mut base_lat] {
         v.sort_by(f64::total_cmp);
     }
 
@@ -353,8 +337,6 @@ fn run_in(work: &std::path::Path, archive: &std::path::Path, args: &SearchBench)
         "p99_ms": r3(percentile(&lat, 0.99)),
         "max_ms": r3(percentile(&lat, 1.0)),
         "p99_short_prefix_ms": r3(percentile(&short, 0.99)),
-        "p50_cpu_ms": r3(percentile(&cpu, 0.5)),
-        "p99_cpu_ms": r3(percentile(&cpu, 0.99)),
         "load_avg_1m": std::fs::read_to_string("/proc/loadavg").ok().and_then(|s| s.split_whitespace().next().and_then(|x| x.parse::<f64>().ok())),
         "index_bytes": index,
         "raw_text_bytes": raw_bytes,

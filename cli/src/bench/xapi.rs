@@ -1,15 +1,396 @@
-//! xAPI benchmark.
+//! xAPI benchmark: enqueue latency and throughput, flush throughput to a real LRS against the
+//! one-PUT-per-statement baseline, disk use, and a fault run that counts lost and duplicated
+//! statements. Needs a running LRS (`--endpoint`); `tests/xapi/run-bench.sh` starts LaRS.
 
-use std::path::Path;
+use std::{path::Path, time::Instant};
 
 use clap::Args;
+use microlearn_core::{
+    Microlearn,
+    xapi::{
+        FlushOptions, FlushOutcome, LrsEndpoint, StaticCredentials,
+        fault_injector::{FaultInjector, FaultOdds, Upstream},
+        queue::waiting_statements,
+    },
+};
+use serde_json::json;
 
+use super::xapi_lrs::{check_reachable, counts_for, put_one};
 use crate::output::CmdResult;
 
 /// Options of this benchmark.
 #[derive(Args)]
-pub struct XapiBench {}
+pub struct XapiBench {
+    /// The LRS's xAPI base URL (e.g. `http://127.0.0.1:9000/`).
+    #[arg(long, env = "MICROLEARN_LRS_URL")]
+    pub endpoint: String,
+    /// Single durable enqueues timed for the latency percentiles.
+    #[arg(long, default_value_t = 2_000)]
+    pub single: usize,
+    /// Statements enqueued in batches, then flushed to the LRS.
+    #[arg(long, default_value_t = 20_000)]
+    pub statements: usize,
+    /// Statements sent one PUT each (the baseline).
+    #[arg(long, default_value_t = 1_000)]
+    pub puts: usize,
+    /// Statements pushed through the fault injector.
+    #[arg(long, default_value_t = 2_000)]
+    pub fault_statements: usize,
+    /// Round trip added by the injector for the mobile-network comparison, in ms (0 = skip).
+    #[arg(long, default_value_t = 50)]
+    pub rtt_ms: u64,
+    /// Statements flushed (batched) over that round trip; a tenth of them are PUT one by one.
+    #[arg(long, default_value_t = 5_000)]
+    pub rtt_statements: usize,
+}
 
-pub fn run(_data_dir: &Path, _args: XapiBench) -> CmdResult {
-    Err("bench xapi: not implemented yet".into())
+fn statement(reg: &str, i: usize) -> String {
+    json!({
+        "actor": {"objectType": "Agent", "account": {"homePage": "https://microlearn.example/xapi/installs", "name": "bench"}},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced", "display": {"en-US": "experienced"}},
+        "object": {"objectType": "Activity", "id": format!("https://microlearn.example/xapi/cards/card-{}", i % 500),
+                   "definition": {"name": {"en-US": "Refund without a receipt"}, "type": "http://adlnet.gov/expapi/activities/lesson"}},
+        "result": {"duration": "PT42.5S", "completion": true},
+        "context": {"registration": reg, "platform": "Microlearn bench", "language": "en-US"},
+        "timestamp": "2026-11-23T08:00:00.000Z"
+    })
+    .to_string()
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn db_bytes(dir: &Path) -> u64 {
+    ["microlearn.db", "microlearn.db-wal"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+pub fn run(data_dir: &Path, args: XapiBench) -> CmdResult {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    // Fresh databases under <data-dir>/bench-xapi/, removed afterwards.
+    let root = data_dir.join("bench-xapi");
+    let _ = std::fs::remove_dir_all(&root);
+    let out = rt.block_on(bench(&root, args));
+    let _ = std::fs::remove_dir_all(&root);
+    out
+}
+
+struct Dir(std::path::PathBuf);
+
+impl Dir {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+fn fresh(root: &Path, name: &str) -> std::io::Result<Dir> {
+    let p = root.join(name);
+    std::fs::create_dir_all(&p)?;
+    Ok(Dir(p))
+}
+
+async fn bench(root: &Path, args: XapiBench) -> CmdResult {
+    let client = reqwest::Client::new();
+    check_reachable(&client, &args.endpoint).await?;
+    let url = args.endpoint.clone();
+    let creds = StaticCredentials(None);
+
+    // 1. Single durable enqueues (one committed transaction each).
+    let dir = fresh(root, "single")?;
+    let core = Microlearn::open(dir.path())?;
+    let reg = uuid::Uuid::new_v4().to_string();
+    let mut lat = Vec::with_capacity(args.single);
+    for i in 0..args.single {
+        let s = statement(&reg, i);
+        let t = Instant::now();
+        core.enqueue_statement(&s)?;
+        lat.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    lat.sort_by(f64::total_cmp);
+    let (p50, p99) = (percentile(&lat, 0.5), percentile(&lat, 0.99));
+
+    // 2. Batched enqueue (1,000 per transaction), and disk use per 1,000 queued statements.
+    let dir2 = fresh(root, "batch")?;
+    let core2 = Microlearn::open(dir2.path())?;
+    let reg2 = uuid::Uuid::new_v4().to_string();
+    let before = db_bytes(dir2.path());
+    let all: Vec<String> = (0..args.statements).map(|i| statement(&reg2, i)).collect();
+    let t = Instant::now();
+    for chunk in all.chunks(1000) {
+        core2.store().write(|tx| {
+            for s in chunk {
+                microlearn_core::xapi::queue::enqueue_json_in(tx, s)?;
+            }
+            Ok::<_, microlearn_core::Error>(())
+        })?;
+    }
+    let enqueue_batch_per_s = args.statements as f64 / t.elapsed().as_secs_f64();
+    core2
+        .store()
+        .writer()?
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+    let disk_bytes_per_1k =
+        (db_bytes(dir2.path()).saturating_sub(before)) as f64 / (args.statements as f64 / 1000.0);
+
+    // 3a. Baseline first (same LRS state as the batched flush): one PUT per statement.
+    let reg3 = uuid::Uuid::new_v4().to_string();
+    let t = Instant::now();
+    for i in 0..args.puts {
+        let id = uuid::Uuid::new_v4().to_string();
+        put_one(&client, &url, &id, &statement(&reg3, i)).await?;
+    }
+    let flush_one_put_per_s = args.puts as f64 / t.elapsed().as_secs_f64();
+
+    // 3. Batched flush to the LRS.
+    let t = Instant::now();
+    let r = core2
+        .flush_xapi(&LrsEndpoint::new(&url), &creds, &FlushOptions::default())
+        .await?;
+    let flush_secs = t.elapsed().as_secs_f64();
+    if r.outcome != FlushOutcome::Drained {
+        return Err(format!("flush did not drain: {r:?}").into());
+    }
+    let flush_per_s = r.delivered as f64 / flush_secs;
+
+    // 3c. Batched flush with 4 batches in flight (disjoint statements, order not kept).
+    let dir6 = fresh(root, "lanes")?;
+    let core6 = Microlearn::open(dir6.path())?;
+    core6.store().write(|tx| {
+        for s in &all {
+            microlearn_core::xapi::queue::enqueue_json_in(tx, s)?;
+        }
+        Ok::<_, microlearn_core::Error>(())
+    })?;
+    let t = Instant::now();
+    let r6 = core6
+        .flush_xapi(
+            &LrsEndpoint::new(&url),
+            &creds,
+            &FlushOptions {
+                max_in_flight: 4,
+                ..Default::default()
+            },
+        )
+        .await?;
+    if r6.outcome != FlushOutcome::Drained {
+        return Err(format!("4-lane flush did not drain: {r6:?}").into());
+    }
+    let flush_4_in_flight_per_s = r6.delivered as f64 / t.elapsed().as_secs_f64();
+
+    // 3b. The client's own ceiling: the same flush to the fault injector's in-memory stand-in
+    // (no LRS work), to tell client cost from LRS cost.
+    let dir5 = fresh(root, "ceiling")?;
+    let core5 = Microlearn::open(dir5.path())?;
+    core5.store().write(|tx| {
+        for s in &all {
+            microlearn_core::xapi::queue::enqueue_json_in(tx, s)?;
+        }
+        Ok::<_, microlearn_core::Error>(())
+    })?;
+    let stand_in = FaultInjector::start(Upstream::Memory {
+        conflict_409: false,
+    })
+    .await?;
+    let t = Instant::now();
+    let r5 = core5
+        .flush_xapi(
+            &LrsEndpoint::new(stand_in.url()),
+            &creds,
+            &FlushOptions::default(),
+        )
+        .await?;
+    let flush_stand_in_per_s = r5.delivered as f64 / t.elapsed().as_secs_f64();
+    drop(stand_in);
+
+    // 5. Fault run: random drops after the LRS stored a batch, 5xx, 429, 401, stalls.
+    let addr = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .parse()
+        .map_err(|e| format!("fault run needs an http://IP:port/ endpoint: {e}"))?;
+    let proxy = FaultInjector::start(Upstream::Tcp(addr)).await?;
+    proxy.randomize(
+        7,
+        FaultOdds {
+            drop_after: 150,
+            drop_before: 50,
+            server_error: 100,
+            too_many: 50,
+            unauthorized: 50,
+            stall: 30,
+        },
+        1_500,
+    );
+    let dir4 = fresh(root, "fault")?;
+    let core4 = Microlearn::open(dir4.path())?;
+    let reg4 = uuid::Uuid::new_v4().to_string();
+    for chunk in (0..args.fault_statements)
+        .map(|i| statement(&reg4, i))
+        .collect::<Vec<_>>()
+        .chunks(500)
+    {
+        core4.store().write(|tx| {
+            for s in chunk {
+                microlearn_core::xapi::queue::enqueue_json_in(tx, s)?;
+            }
+            Ok::<_, microlearn_core::Error>(())
+        })?;
+    }
+    let expected: Vec<String> = core4
+        .store()
+        .read(|c| waiting_statements(c).map_err(microlearn_core::Error::from))?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let ep = LrsEndpoint {
+        timeout_ms: 1_000,
+        ..LrsEndpoint::new(proxy.url())
+    };
+    let opts = FlushOptions {
+        max_batch_statements: 50,
+        backoff_base_ms: 10,
+        backoff_cap_ms: 200,
+        max_inline_wait_ms: 1_500,
+        ignore_backoff: true,
+        ..Default::default()
+    };
+    let mut fault_flushes = 0;
+    loop {
+        fault_flushes += 1;
+        let r = core4.flush_xapi(&ep, &creds, &opts).await?;
+        if r.outcome == FlushOutcome::Drained || fault_flushes > 500 {
+            break;
+        }
+    }
+    let faults = proxy
+        .log()
+        .iter()
+        .filter(|(_, _, f)| *f != microlearn_core::xapi::fault_injector::Fault::Pass)
+        .count();
+    let counts = counts_for(&client, &url, &reg4).await?;
+    let lost = expected
+        .iter()
+        .filter(|id| !counts.contains_key(*id))
+        .count();
+    let duplicates: u32 = counts.values().map(|n| n.saturating_sub(1)).sum::<u32>()
+        + counts.keys().filter(|id| !expected.contains(id)).count() as u32;
+
+    // 6. The same comparison over a mobile round trip (latency added by the injector, no faults).
+    let (mut rtt_flush_per_s, mut rtt_put_per_s) = (0.0, 0.0);
+    if args.rtt_ms > 0 {
+        proxy.calm();
+        proxy.set_latency(args.rtt_ms);
+        let dir7 = fresh(root, "rtt")?;
+        let core7 = Microlearn::open(dir7.path())?;
+        let reg7 = uuid::Uuid::new_v4().to_string();
+        core7.store().write(|tx| {
+            for i in 0..args.rtt_statements {
+                microlearn_core::xapi::queue::enqueue_json_in(tx, &statement(&reg7, i))?;
+            }
+            Ok::<_, microlearn_core::Error>(())
+        })?;
+        let puts = (args.rtt_statements / 10).max(1);
+        let t = Instant::now();
+        for i in 0..puts {
+            let id = uuid::Uuid::new_v4().to_string();
+            put_one(&client, &proxy.url(), &id, &statement(&reg7, i)).await?;
+        }
+        rtt_put_per_s = puts as f64 / t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let r = core7
+            .flush_xapi(
+                &LrsEndpoint::new(proxy.url()),
+                &creds,
+                &FlushOptions::default(),
+            )
+            .await?;
+        if r.outcome != FlushOutcome::Drained {
+            return Err(format!("flush over {} ms RTT did not drain: {r:?}", args.rtt_ms).into());
+        }
+        rtt_flush_per_s = r.delivered as f64 / t.elapsed().as_secs_f64();
+    }
+
+    let ratio = flush_per_s / flush_one_put_per_s;
+    let rtt_ratio = if rtt_put_per_s > 0.0 {
+        rtt_flush_per_s / rtt_put_per_s
+    } else {
+        0.0
+    };
+    println!("xAPI bench against {url}");
+    println!("{:<28} {:>12}  target", "metric", "value");
+    println!("{:<28} {:>12.3}", "enqueue_p50_ms", p50);
+    println!("{:<28} {:>12.3}  <= 2", "enqueue_p99_ms", p99);
+    println!(
+        "{:<28} {:>12.0}  >= 20000",
+        "enqueue_batch_per_s", enqueue_batch_per_s
+    );
+    println!("{:<28} {:>12.0}", "flush_per_s", flush_per_s);
+    println!(
+        "{:<28} {:>12.1}",
+        "flush_one_put_per_s", flush_one_put_per_s
+    );
+    println!("{:<28} {:>12.1}  >= 10", "flush_speedup", ratio);
+    println!(
+        "{:<28} {:>12.0}",
+        "flush_4_in_flight_per_s", flush_4_in_flight_per_s
+    );
+    println!(
+        "{:<28} {:>12.0}  (client ceiling, no LRS)",
+        "flush_stand_in_per_s", flush_stand_in_per_s
+    );
+    println!(
+        "{:<28} {:>12}  = 0 ({faults} faults, {fault_flushes} flushes)",
+        "lost", lost
+    );
+    println!("{:<28} {:>12}  = 0", "duplicates", duplicates);
+    println!("{:<28} {:>12.0}", "disk_bytes_per_1k", disk_bytes_per_1k);
+    if args.rtt_ms > 0 {
+        println!(
+            "over a {} ms round trip (latency injected in front of the LRS):",
+            args.rtt_ms
+        );
+        println!("{:<28} {:>12.0}", "rtt_flush_per_s", rtt_flush_per_s);
+        println!("{:<28} {:>12.1}", "rtt_flush_one_put_per_s", rtt_put_per_s);
+        println!("{:<28} {:>12.1}  >= 10", "rtt_flush_speedup", rtt_ratio);
+    }
+    println!(
+        "{}",
+        json!({
+            "enqueue_p50_ms": p50,
+            "enqueue_p99_ms": p99,
+            "enqueue_batch_per_s": enqueue_batch_per_s.round(),
+            "flush_per_s": flush_per_s.round(),
+            "flush_one_put_per_s": (flush_one_put_per_s * 10.0).round() / 10.0,
+            "flush_speedup": (ratio * 10.0).round() / 10.0,
+            "flush_stand_in_per_s": flush_stand_in_per_s.round(),
+            "flush_4_in_flight_per_s": flush_4_in_flight_per_s.round(),
+            "lost": lost,
+            "duplicates": duplicates,
+            "faults_injected": faults,
+            "disk_bytes_per_1k": disk_bytes_per_1k.round(),
+            "rtt_ms": args.rtt_ms,
+            "rtt_flush_per_s": rtt_flush_per_s.round(),
+            "rtt_flush_one_put_per_s": (rtt_put_per_s * 10.0).round() / 10.0,
+            "rtt_flush_speedup": (rtt_ratio * 10.0).round() / 10.0,
+            "statements": args.statements,
+            "puts": args.puts,
+            "fault_statements": args.fault_statements,
+        })
+    );
+    if lost > 0 || duplicates > 0 {
+        return Err(format!("fault run: {lost} lost, {duplicates} duplicated").into());
+    }
+    Ok(())
 }

@@ -20,7 +20,7 @@ use super::{
         Activity, Actor, ActorKind, Context, ContextActivities, LanguageMap, Score, Statement,
         StatementObject, StatementResult, Verb, XapiVersion, iso_duration, now_timestamp,
     },
-    queue::{self, StatementId, get_meta, set_meta},
+    queue::{get_meta, set_meta},
     validate,
 };
 
@@ -99,7 +99,7 @@ impl XapiSettings {
         }
     }
 
-    fn check(&mut self) -> Result<(), XapiError> {
+    pub(crate) fn check(&mut self) -> Result<(), XapiError> {
         if !super::formats::is_iri(&self.activity_base) {
             return Err(XapiError::Config(format!(
                 "activity base {:?} is not an absolute IRI",
@@ -441,102 +441,12 @@ fn encode(s: &str) -> String {
     out
 }
 
-fn card_title(tx: &Transaction<'_>, card_id: &str) -> Option<String> {
-    crate::content::get_card(tx, card_id)
-        .ok()
-        .flatten()
-        .map(|c| c.title)
-}
-
-impl crate::Microlearn {
-    /// Sets who the learner is; statements recorded from now on use this actor. Only the derived
-    /// actor is stored (never a raw e-mail unless `Mbox` privacy is chosen).
-    pub fn set_learner(&self, learner: &LearnerConfig) -> crate::Result<()> {
-        let actor = learner.to_actor()?;
-        let json = serde_json::to_string(&actor).map_err(|e| XapiError::Config(e.to_string()))?;
-        self.store()
-            .write(|tx| set_meta(tx, "learner_actor", &json).map_err(crate::Error::from))
-    }
-
-    /// The actor statements are recorded with (the install account if no learner was set).
-    pub fn learner_actor(&self) -> crate::Result<Actor> {
-        self.store().write(|tx| Ok(Emitter::load(tx)?.actor))
-    }
-
-    /// Changes the module settings (activity base IRI, xAPI version, platform, language).
-    pub fn set_xapi_settings(&self, settings: &XapiSettings) -> crate::Result<()> {
-        let mut settings = settings.clone();
-        settings.check()?;
-        let json =
-            serde_json::to_string(&settings).map_err(|e| XapiError::Config(e.to_string()))?;
-        self.store()
-            .write(|tx| set_meta(tx, "settings", &json).map_err(crate::Error::from))
-    }
-
-    /// The module settings.
-    pub fn xapi_settings(&self) -> crate::Result<XapiSettings> {
-        self.store()
-            .read(|c| XapiSettings::load(c).map_err(crate::Error::from))
-    }
-
-    fn emit(
-        &self,
-        build: impl FnOnce(&Transaction<'_>, &Emitter) -> Statement,
-    ) -> crate::Result<String> {
-        self.store().write(|tx| {
-            let em = Emitter::load(tx)?;
-            let st = build(tx, &em);
-            let id: StatementId = queue::enqueue_in(tx, &st)?;
-            Ok(id.0)
-        })
-    }
-
-    /// Records that the learner viewed a card for `seconds` (`experienced`); returns the id.
-    pub fn record_card_viewed(&self, card_id: &str, seconds: f64) -> crate::Result<String> {
-        self.emit(|tx, em| {
-            em.experienced(card_id, card_title(tx, card_id).as_deref(), Some(seconds))
-        })
-    }
-
-    /// Records that the learner finished a card (`completed`); returns the id.
-    pub fn record_card_completed(
-        &self,
-        card_id: &str,
-        seconds: Option<f64>,
-    ) -> crate::Result<String> {
-        self.emit(|tx, em| em.completed(card_id, card_title(tx, card_id).as_deref(), seconds))
-    }
-
-    /// Records a catalog search and how many cards it found (`searched`); returns the id.
-    pub fn record_search(&self, query: &str, results: u64) -> crate::Result<String> {
-        self.emit(|_, em| em.searched(query, results))
-    }
-
-    /// Records a rating of a card, `rating` of `max` (`rated`); returns the id.
-    pub fn record_card_rated(&self, card_id: &str, rating: f64, max: f64) -> crate::Result<String> {
-        self.emit(|_, em| em.rated(card_id, rating, max))
-    }
-
-    /// Records a comment on a card (`commented`); returns the id.
-    pub fn record_card_commented(&self, card_id: &str, text: &str) -> crate::Result<String> {
-        self.emit(|_, em| em.commented(card_id, text))
-    }
-
-    /// Records that a card was shared (`shared`); returns the id.
-    pub fn record_card_shared(
-        &self,
-        card_id: &str,
-        channel: Option<&str>,
-    ) -> crate::Result<String> {
-        self.emit(|_, em| em.shared(card_id, channel))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::Microlearn;
     use crate::xapi::model::{Account, mbox_sha1sum};
+    use crate::xapi::queue;
 
     #[test]
     fn default_learner_is_an_install_account_and_stable() {
@@ -605,5 +515,31 @@ mod tests {
             .expect("enqueue all");
         assert_eq!(ids.len(), 10);
         assert_eq!(core.xapi_status().expect("status").pending, 10);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+        /// Whatever ids and texts the app passes, the builders make statements the validator
+        /// (and so an LRS) accepts: ids are percent-encoded into the IRIs.
+        #[test]
+        fn builders_accept_any_ids_and_texts(card in ".{0,40}", q in ".{0,20}", text in ".{0,80}") {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let core = Microlearn::open(dir.path()).expect("open");
+            core.store()
+                .write(|tx| {
+                    let em = Emitter::load(tx)?;
+                    for st in [
+                        em.experienced(&card, Some(&text), Some(1.0)),
+                        em.answered(&card, &q, &text, false, None),
+                        em.commented(&card, &text),
+                        em.searched(&text, 0),
+                        em.passed(&q, 1.0, 2.0),
+                    ] {
+                        queue::enqueue_in(tx, &st)?;
+                    }
+                    Ok::<_, crate::Error>(())
+                })
+                .expect("every statement valid");
+        }
     }
 }

@@ -1,8 +1,44 @@
-//! Flushing the queue to an LRS (filled in below).
+//! Flushing the queue to an LRS: batched `POST /statements`, every failure class handled.
+//!
+//! *Why this state machine:* delivery must be exactly-once although requests time out after the
+//! LRS stored them, LRSs disagree on duplicates, and the process can die at any instruction.
+//! Exactly-once follows from three rules:
+//!
+//! 1. a statement leaves the queue only after the LRS acknowledged it (a 200 listing its id, or a
+//!    `GET ?statementId=` that finds it);
+//! 2. anything unclear is resent with the **same id** (the LRS deduplicates ids), as the same
+//!    frozen batch;
+//! 3. one flush at a time per database ([`flush_lock`]), and rows are claimed into a batch in one
+//!    transaction, so no two requests in flight hold the same statement.
+//!
+//! Failures: timeout / reset → ambiguous, back off, resend the same batch; 5xx → exponential
+//! backoff with jitter and a cap; 429 / 503 → honour `Retry-After` and pause the queue; 401 / 403
+//! (or a 400 about credentials) → ask the provider for fresh credentials, else pause; 400 → halve
+//! the batch until the bad statement is alone, then dead-letter it with the LRS's answer; 413 →
+//! shrink; 204 / 409 / ids missing from a 200 → confirm each id with `GET ?statementId=`, trusting
+//! "not stored" only once `X-Experience-API-Consistent-Through` has passed the send time.
+//! Backoff and pauses are persisted (`next_attempt_at`, `paused_until`) so the shell's scheduler
+//! (WorkManager / BGTaskScheduler) can respect them. Dropping the future cancels the flush; rows
+//! it left in flight are returned to pending by the next one.
 
+use std::{
+    collections::{HashMap, HashSet},
+    path::PathBuf,
+    sync::{Arc, Mutex, OnceLock},
+    time::Duration,
+};
+
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::model::XapiVersion;
+use super::{
+    XapiError,
+    lrs_http::{self, Outcome, Presence},
+    model::{CredentialProvider, Credentials, XapiVersion},
+    now_ms,
+    queue::{self, Batch},
+};
+use crate::store::Store;
 
 /// Where and how to send statements.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -11,12 +47,476 @@ pub struct LrsEndpoint {
     pub url: String,
     /// Version header to send.
     pub version: XapiVersion,
+    /// Per-request timeout, in milliseconds.
+    pub timeout_ms: u64,
+}
+
+impl LrsEndpoint {
+    /// An endpoint speaking xAPI 2.0.0 with a 30 s timeout.
+    pub fn new(url: impl Into<String>) -> Self {
+        LrsEndpoint {
+            url: url.into(),
+            version: XapiVersion::V2_0_0,
+            timeout_ms: 30_000,
+        }
+    }
 }
 
 /// Flush tuning.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct FlushOptions {}
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlushOptions {
+    /// Most statements in one POST.
+    pub max_batch_statements: u32,
+    /// Most bytes in one POST body (LRSs refuse bodies over 1–2.5 MiB).
+    pub max_batch_bytes: u32,
+    /// First backoff delay after a failure, in milliseconds.
+    pub backoff_base_ms: u64,
+    /// Longest backoff delay, in milliseconds.
+    pub backoff_cap_ms: u64,
+    /// Waits up to this long are done inside the flush; longer ones end it (persisted for the
+    /// shell's scheduler).
+    pub max_inline_wait_ms: u64,
+    /// Failed attempts in a row after which the flush gives up for now.
+    pub max_attempts: u32,
+    /// Flush even if a persisted backoff or pause has not expired (a user's "sync now").
+    pub ignore_backoff: bool,
+    /// Batches sent concurrently (disjoint statements, never the same one twice). 1 (default)
+    /// delivers in strict queue order; more raises throughput on a slow LRS, but batches may then
+    /// be stored out of order.
+    pub max_in_flight: u32,
+}
+
+impl Default for FlushOptions {
+    fn default() -> Self {
+        FlushOptions {
+            max_batch_statements: 500,
+            max_batch_bytes: 1024 * 1024,
+            backoff_base_ms: 1000,
+            backoff_cap_ms: 15 * 60 * 1000,
+            max_inline_wait_ms: 5_000,
+            max_attempts: 5,
+            ignore_backoff: false,
+            max_in_flight: 1,
+        }
+    }
+}
+
+/// How a flush ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FlushOutcome {
+    /// The queue is empty (dead letters aside).
+    Drained,
+    /// A persisted backoff or pause was still running; nothing was sent.
+    NotYet,
+    /// The LRS asked to wait (429/503); the queue is paused until `paused_until_ms`.
+    Paused,
+    /// The LRS or network failed repeatedly; retry after `next_attempt_at_ms`.
+    BackingOff,
+    /// The LRS refused the credentials and the provider had no fresh ones.
+    NeedsCredentials,
+    /// The LRS answered something that cannot be retried (wrong URL?); see `last_error`.
+    Failed,
+}
 
 /// What a flush did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct FlushReport {}
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlushReport {
+    /// How it ended.
+    pub outcome: FlushOutcome,
+    /// Statements acknowledged by the LRS during this flush.
+    pub delivered: u64,
+    /// Of those, how many were confirmed with `GET ?statementId=` (already stored).
+    pub confirmed_by_get: u64,
+    /// Statements the LRS refused, now dead letters.
+    pub dead_lettered: u64,
+    /// POST requests sent (including re-sends).
+    pub posts: u64,
+    /// Statements still waiting.
+    pub remaining: u64,
+    /// The last error, if any.
+    pub last_error: Option<String>,
+    /// Do not flush before then (ms since epoch), if backing off or paused.
+    pub retry_at_ms: Option<i64>,
+}
+
+/// The per-database flush lock: one flush at a time, in this process, per database file.
+fn flush_lock(path: PathBuf) -> Arc<tokio::sync::Mutex<()>> {
+    static LOCKS: OnceLock<Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
+    let path = std::fs::canonicalize(&path).unwrap_or(path);
+    let mut map = LOCKS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    Arc::clone(map.entry(path).or_default())
+}
+
+struct Flusher<'a> {
+    store: &'a Store,
+    endpoint: &'a LrsEndpoint,
+    provider: &'a dyn CredentialProvider,
+    opts: &'a FlushOptions,
+    client: reqwest::Client,
+    creds: Option<Credentials>,
+    skew: i64,
+    report: FlushReport,
+}
+
+/// Flushes the queue of `store` (see the module docs).
+pub async fn flush(
+    store: &Store,
+    endpoint: &LrsEndpoint,
+    provider: &dyn CredentialProvider,
+    opts: &FlushOptions,
+) -> Result<FlushReport, XapiError> {
+    if !super::formats::is_iri(&endpoint.url) || !endpoint.url.starts_with("http") {
+        return Err(XapiError::Config(format!(
+            "{:?} is not an http(s) URL",
+            endpoint.url
+        )));
+    }
+    let lock = flush_lock(store.path().to_owned());
+    let _guard = lock.lock().await;
+    store.write(queue::recover_in_flight)?;
+    let mut f = Flusher {
+        store,
+        endpoint,
+        provider,
+        opts,
+        client: lrs_http::client(endpoint).map_err(XapiError::Network)?,
+        creds: None,
+        skew: 0,
+        report: FlushReport {
+            outcome: FlushOutcome::Drained,
+            delivered: 0,
+            confirmed_by_get: 0,
+            dead_lettered: 0,
+            posts: 0,
+            remaining: 0,
+            last_error: None,
+            retry_at_ms: None,
+        },
+    };
+    if !opts.ignore_backoff {
+        let st = store.read(queue::status)?;
+        let until = st.paused_until_ms.max(st.next_attempt_at_ms);
+        if let Some(t) = until.filter(|t| *t > now_ms()) {
+            f.report.outcome = FlushOutcome::NotYet;
+            f.report.retry_at_ms = Some(t);
+            f.report.remaining = st.depth;
+            f.report.last_error = st.last_error;
+            return Ok(f.report);
+        }
+    }
+    f.creds = lrs_http::credentials(provider, false);
+    let lanes = opts.max_in_flight.clamp(1, 16) as usize;
+    let outcome = if lanes == 1 {
+        f.run().await?
+    } else {
+        // Independent lanes: each claims its own batches (claiming is transactional, so they
+        // are disjoint) and handles its own failures; the flush ends when all lanes have.
+        let mut others: Vec<Flusher<'_>> = (1..lanes)
+            .map(|_| Flusher {
+                store,
+                endpoint,
+                provider,
+                opts,
+                client: f.client.clone(),
+                creds: f.creds.clone(),
+                skew: 0,
+                report: f.report.clone(),
+            })
+            .collect();
+        let (first, rest) = futures_util::join!(
+            f.run(),
+            futures_util::future::join_all(others.iter_mut().map(|o| o.run()))
+        );
+        let mut outcome = first?;
+        for (o, r) in others.iter().zip(rest) {
+            let lane = r?;
+            if lane != FlushOutcome::Drained && outcome == FlushOutcome::Drained {
+                outcome = lane;
+            }
+            f.report.delivered += o.report.delivered;
+            f.report.confirmed_by_get += o.report.confirmed_by_get;
+            f.report.dead_lettered += o.report.dead_lettered;
+            f.report.posts += o.report.posts;
+            if o.report.last_error.is_some() {
+                f.report.last_error.clone_from(&o.report.last_error);
+            }
+            f.report.retry_at_ms = f.report.retry_at_ms.max(o.report.retry_at_ms);
+        }
+        outcome
+    };
+    f.report.outcome = outcome;
+    let st = store.read(queue::status)?;
+    f.report.remaining = st.depth;
+    if outcome == FlushOutcome::Drained {
+        store.write(|tx| {
+            for k in [
+                "last_error",
+                "next_attempt_at",
+                "paused_until",
+                "pause_reason",
+            ] {
+                queue::del_meta(tx, k)?;
+            }
+            queue::set_meta(tx, "consecutive_failures", "0")
+        })?;
+    }
+    Ok(f.report)
+}
+
+impl Flusher<'_> {
+    async fn run(&mut self) -> Result<FlushOutcome, XapiError> {
+        let max_count = self.opts.max_batch_statements.max(1) as usize;
+        let max_bytes = self.opts.max_batch_bytes.max(1024) as usize;
+        let (mut cap_count, mut cap_bytes) = (max_count, max_bytes);
+        let mut failures = 0u32;
+        let mut auth_retried = false;
+        loop {
+            let Some(batch) = self
+                .store
+                .write(|tx| queue::claim_batch(tx, cap_count, cap_bytes))?
+            else {
+                return Ok(FlushOutcome::Drained);
+            };
+            // Send this frozen batch until it is settled or the flush must stop.
+            loop {
+                let sent_at = self
+                    .store
+                    .write(|tx| queue::mark_sending(tx, batch.id, now_ms()))?;
+                self.report.posts += 1;
+                let (outcome, skew) = lrs_http::post_batch(
+                    &self.client,
+                    self.endpoint,
+                    self.creds.as_ref(),
+                    &batch.body,
+                )
+                .await;
+                if let Some(s) = skew {
+                    self.skew = s;
+                }
+                // `None`: settled. `Some((msg, reclaim))`: retry after a backoff, resending the
+                // same frozen batch, or (`reclaim`) a new batch of what is left of it.
+                let transient: Option<(String, bool)> = match outcome {
+                    Outcome::Stored(listed) => {
+                        let listed: HashSet<String> = listed.into_iter().collect();
+                        let (acked, missing): (Vec<String>, Vec<String>) = batch
+                            .ids
+                            .iter()
+                            .cloned()
+                            .partition(|id| listed.contains(id));
+                        self.store.write(|tx| queue::acknowledge(tx, &acked))?;
+                        self.report.delivered += acked.len() as u64;
+                        if missing.is_empty() {
+                            None
+                        } else {
+                            self.confirm(&batch, &missing, sent_at).await?
+                        }
+                    }
+                    Outcome::AlreadyThere => self.confirm(&batch, &batch.ids, sent_at).await?,
+                    Outcome::Ambiguous(e) => Some((format!("no answer from the LRS: {e}"), false)),
+                    Outcome::ServerError(s, body) => {
+                        Some((format!("LRS answered HTTP {s}: {body}"), false))
+                    }
+                    Outcome::RetryAfter(wait, status) => {
+                        let until = now_ms() + wait.as_millis() as i64;
+                        let msg = format!("LRS answered HTTP {status}, retry after {wait:?}");
+                        self.persist_pause(until, "retry-after", &msg)?;
+                        if wait.as_millis() as u64 <= self.opts.max_inline_wait_ms {
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                        self.store.write(|tx| queue::release(tx, batch.id))?;
+                        self.report.retry_at_ms = Some(until);
+                        return Ok(FlushOutcome::Paused);
+                    }
+                    Outcome::Auth(status) => {
+                        if !auth_retried {
+                            auth_retried = true;
+                            if let Some(c) = lrs_http::credentials(self.provider, true) {
+                                self.creds = Some(c);
+                                continue;
+                            }
+                        }
+                        let msg = format!("LRS refused the credentials (HTTP {status})");
+                        self.store.write(|tx| {
+                            queue::release(tx, batch.id)?;
+                            queue::set_meta(tx, "pause_reason", "auth")?;
+                            queue::set_meta(tx, "last_error", &msg)
+                        })?;
+                        self.report.last_error = Some(msg);
+                        return Ok(FlushOutcome::NeedsCredentials);
+                    }
+                    Outcome::BadRequest(answer) if batch.ids.len() == 1 => {
+                        self.dead_letter(&batch, 400, &answer)?;
+                        None
+                    }
+                    Outcome::TooLarge(answer) if batch.ids.len() == 1 => {
+                        self.dead_letter(&batch, 413, &answer)?;
+                        None
+                    }
+                    Outcome::BadRequest(_) => {
+                        // The batch is atomic: halve it until the bad statement is alone.
+                        cap_count = (batch.ids.len() / 2).max(1);
+                        self.store.write(|tx| queue::release(tx, batch.id))?;
+                        break;
+                    }
+                    Outcome::TooLarge(_) => {
+                        cap_count = (batch.ids.len() / 2).max(1);
+                        cap_bytes = (batch.body.len() / 2).max(1024);
+                        self.store.write(|tx| queue::release(tx, batch.id))?;
+                        break;
+                    }
+                    Outcome::Unexpected(s, body) => {
+                        let msg = format!("LRS answered HTTP {s}: {body}");
+                        self.store.write(|tx| {
+                            queue::release(tx, batch.id)?;
+                            queue::set_meta(tx, "last_error", &msg)
+                        })?;
+                        self.report.last_error = Some(msg);
+                        return Ok(FlushOutcome::Failed);
+                    }
+                };
+                match transient {
+                    None => {
+                        // Settled: whatever is left of the batch goes back to pending.
+                        self.store.write(|tx| {
+                            queue::release(tx, batch.id)?;
+                            queue::set_meta(tx, "consecutive_failures", "0")
+                        })?;
+                        failures = 0;
+                        auth_retried = false;
+                        cap_count = (cap_count * 2).min(max_count);
+                        cap_bytes = (cap_bytes * 2).min(max_bytes);
+                        break;
+                    }
+                    Some((msg, reclaim)) => {
+                        failures += 1;
+                        let delay = self.backoff(failures);
+                        let until = now_ms() + delay.as_millis() as i64;
+                        self.store.write(|tx| {
+                            queue::set_meta(tx, "last_error", &msg)?;
+                            queue::set_meta(tx, "next_attempt_at", &until.to_string())?;
+                            let total: u32 = queue::get_meta(tx, "consecutive_failures")?
+                                .and_then(|v| v.parse().ok())
+                                .unwrap_or(0);
+                            queue::set_meta(tx, "consecutive_failures", &(total + 1).to_string())
+                        })?;
+                        self.report.last_error = Some(msg);
+                        if failures >= self.opts.max_attempts
+                            || delay.as_millis() as u64 > self.opts.max_inline_wait_ms
+                        {
+                            self.store.write(|tx| queue::release(tx, batch.id))?;
+                            self.report.retry_at_ms = Some(until);
+                            return Ok(FlushOutcome::BackingOff);
+                        }
+                        tokio::time::sleep(delay).await;
+                        if reclaim {
+                            self.store.write(|tx| queue::release(tx, batch.id))?;
+                            break;
+                        }
+                        // Otherwise resend the same frozen batch.
+                    }
+                }
+            }
+        }
+    }
+
+    /// Exponential backoff with "equal jitter", capped.
+    fn backoff(&self, failures: u32) -> Duration {
+        let exp = self
+            .opts
+            .backoff_base_ms
+            .saturating_mul(1u64 << failures.saturating_sub(1).min(30))
+            .min(self.opts.backoff_cap_ms)
+            .max(1);
+        let half = exp / 2;
+        Duration::from_millis(half + rand::rng().random_range(0..=exp - half))
+    }
+
+    fn dead_letter(&mut self, batch: &Batch, status: u16, answer: &str) -> Result<(), XapiError> {
+        self.store
+            .write(|tx| queue::dead_letter(tx, &batch.ids[0], status, answer))?;
+        self.report.dead_lettered += 1;
+        Ok(())
+    }
+
+    fn persist_pause(&mut self, until: i64, reason: &str, msg: &str) -> Result<(), XapiError> {
+        self.store.write(|tx| {
+            queue::set_meta(tx, "paused_until", &until.to_string())?;
+            queue::set_meta(tx, "pause_reason", reason)?;
+            queue::set_meta(tx, "last_error", msg)
+        })?;
+        self.report.last_error = Some(msg.to_owned());
+        Ok(())
+    }
+
+    /// Asks the LRS about each id and acknowledges the stored ones. `None` if all were stored;
+    /// otherwise the reason, and whether to re-batch what is left (`true`: the LRS is consistent
+    /// and does not hold them, so a new batch without the stored ones is sent; `false`: it
+    /// could not tell yet, so the same batch is resent after a backoff).
+    async fn confirm(
+        &mut self,
+        batch: &Batch,
+        ids: &[String],
+        sent_at: i64,
+    ) -> Result<Option<(String, bool)>, XapiError> {
+        use futures_util::StreamExt;
+        let first_sent = batch.first_sent_at.map_or(sent_at, |t| t.min(sent_at));
+        let answers: Vec<(String, Presence)> = futures_util::stream::iter(ids.iter().cloned())
+            .map(|id| {
+                let client = &self.client;
+                let endpoint = self.endpoint;
+                let creds = self.creds.as_ref();
+                let skew = self.skew;
+                async move {
+                    let p =
+                        lrs_http::presence(client, endpoint, creds, &id, first_sent, skew).await;
+                    (id, p)
+                }
+            })
+            .buffer_unordered(8)
+            .collect()
+            .await;
+        let stored: Vec<String> = answers
+            .iter()
+            .filter(|(_, p)| *p == Presence::Stored)
+            .map(|(id, _)| id.clone())
+            .collect();
+        self.store.write(|tx| queue::acknowledge(tx, &stored))?;
+        self.report.delivered += stored.len() as u64;
+        self.report.confirmed_by_get += stored.len() as u64;
+        if stored.len() == answers.len() {
+            return Ok(None);
+        }
+        if let Some((id, p)) = answers
+            .iter()
+            .find(|(_, p)| !matches!(p, Presence::Stored | Presence::NotStored))
+        {
+            return Ok(Some((
+                format!("cannot tell whether the LRS holds {id}: {p:?}"),
+                false,
+            )));
+        }
+        Ok(Some((
+            format!(
+                "{} statement(s) of the batch are not on the LRS; re-batching them",
+                answers.len() - stored.len()
+            ),
+            true,
+        )))
+    }
+}
+
+impl crate::Microlearn {
+    /// Sends the queued statements to the LRS (see [`flush`]). Cancel by dropping the future.
+    pub async fn flush_xapi(
+        &self,
+        endpoint: &LrsEndpoint,
+        credentials: &dyn CredentialProvider,
+        options: &FlushOptions,
+    ) -> crate::Result<FlushReport> {
+        Ok(flush(self.store(), endpoint, credentials, options).await?)
+    }
+}

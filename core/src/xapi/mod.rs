@@ -18,10 +18,13 @@
 //! bookmarks) in [`state_api`].
 
 pub mod builders;
+pub mod fault_injector;
 pub mod flush;
 pub mod formats;
+mod lrs_http;
 pub mod model;
 pub mod queue;
+mod record;
 pub mod state_api;
 pub mod validate;
 mod validate_parts;
@@ -29,11 +32,12 @@ mod validate_parts;
 use rusqlite::Transaction;
 
 pub use builders::{Emitter, LearnerConfig, LearnerPrivacy, XapiSettings, verbs};
-pub use flush::{FlushOptions, FlushReport, LrsEndpoint};
+pub use flush::{FlushOptions, FlushOutcome, FlushReport, LrsEndpoint};
 pub use model::{
     Actor, CredentialProvider, Credentials, Statement, StaticCredentials, XapiVersion,
 };
 pub use queue::{DeadLetter, StatementId, XapiStatus, enqueue_in};
+pub use state_api::{StateClient, StateDocument, StateKey, merge_json};
 pub use validate::{ValidationError, ValidationKind, validate_statement};
 
 use crate::store::{StoreError, schema::ModuleSchema};

@@ -215,8 +215,9 @@ pub struct StatementRef {
     pub id: String,
 }
 
-/// The object of a statement. Serialized untagged: each variant carries its own `objectType`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The object of a statement. Serialized untagged: each variant carries its own `objectType`;
+/// read back by `objectType` (absent = Activity).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum StatementObject {
     /// An activity (the usual case).
@@ -227,6 +228,30 @@ pub enum StatementObject {
     Actor(Actor),
     /// A sub-statement, kept as JSON (rare; validated like any statement part).
     SubStatement(Map<String, Value>),
+}
+
+impl<'de> Deserialize<'de> for StatementObject {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let v = Value::deserialize(d)?;
+        let kind = v
+            .get("objectType")
+            .and_then(Value::as_str)
+            .unwrap_or("Activity");
+        Ok(match kind {
+            "Agent" | "Group" => {
+                StatementObject::Actor(serde_json::from_value(v).map_err(D::Error::custom)?)
+            }
+            "StatementRef" => {
+                StatementObject::StatementRef(serde_json::from_value(v).map_err(D::Error::custom)?)
+            }
+            "SubStatement" => match v {
+                Value::Object(m) => StatementObject::SubStatement(m),
+                _ => return Err(D::Error::custom("a sub-statement must be an object")),
+            },
+            _ => StatementObject::Activity(serde_json::from_value(v).map_err(D::Error::custom)?),
+        })
+    }
 }
 
 /// A score.
@@ -471,6 +496,17 @@ mod tests {
         assert_eq!(iso_duration(-3.0), "PT0S");
         let t = now_timestamp();
         assert!(t.ends_with('Z') && t.len() == 24, "{t}");
+    }
+
+    #[test]
+    fn objects_read_back_by_object_type() {
+        let sub = r#"{"objectType":"SubStatement","actor":{"mbox":"mailto:a@b.c"}}"#;
+        let agent = r#"{"objectType":"Agent","mbox":"mailto:a@b.c"}"#;
+        let act = r#"{"id":"http://x.example/a"}"#;
+        let parse = |s: &str| serde_json::from_str::<StatementObject>(s).expect("parse");
+        assert!(matches!(parse(sub), StatementObject::SubStatement(_)));
+        assert!(matches!(parse(agent), StatementObject::Actor(_)));
+        assert!(matches!(parse(act), StatementObject::Activity(_)));
     }
 
     #[test]

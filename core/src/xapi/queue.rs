@@ -97,6 +97,7 @@ pub fn enqueue_value_in(tx: &Transaction<'_>, mut value: Value) -> Result<Statem
         );
     }
     validate::validate_statement(&value, version)?;
+    check_not_future(&value)?;
     let id = value
         .get("id")
         .and_then(Value::as_str)
@@ -125,6 +126,24 @@ pub fn enqueue_value_in(tx: &Transaction<'_>, mut value: Value) -> Result<Statem
         }
     }
     Ok(StatementId(id))
+}
+
+/// Statements are records of the past: a timestamp more than a minute ahead of the device clock
+/// is a bug in the caller (or a wrong clock) and would be refused or misfiled by the LRS.
+fn check_not_future(v: &Value) -> Result<(), validate::ValidationError> {
+    let Some(ts) = v.get("timestamp").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(ts)
+        && t.timestamp_millis() > now_ms() + 60_000
+    {
+        return Err(validate::ValidationError::new(
+            "timestamp",
+            validate::ValidationKind::BadTimestamp,
+            format!("{ts} is in the future"),
+        ));
+    }
+    Ok(())
 }
 
 /// A claimed batch: its id, its statements' ids (queue order) and its frozen body.
@@ -438,5 +457,110 @@ impl crate::Microlearn {
             }
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Error, Microlearn, xapi::XapiError};
+
+    use super::*;
+
+    fn st(i: u32, ts: &str) -> String {
+        serde_json::json!({
+            "actor": {"mbox_sha1sum": "ebd31e95054c018b10727ccffd2ef2ec3a016ee9"},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+            "object": {"id": format!("https://microlearn.example/cards/{i}")},
+            "timestamp": ts
+        })
+        .to_string()
+    }
+
+    fn xapi_err(e: Error) -> XapiError {
+        match e {
+            Error::Xapi(x) => x,
+            other => panic!("expected an xapi error, got {other}"),
+        }
+    }
+
+    #[test]
+    fn enqueue_assigns_ids_keeps_fifo_and_is_idempotent() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let core = Microlearn::open(dir.path()).expect("open");
+        let a = core
+            .enqueue_statement(&st(1, "2026-01-01T00:00:00.000Z"))
+            .expect("a");
+        let b = core
+            .enqueue_statement(&st(2, "2026-01-01T00:00:00.000Z"))
+            .expect("b");
+        assert!(crate::xapi::formats::is_uuid(&a) && a != b);
+        let with_id = st(3, "2026-01-01T00:00:00Z").replacen(
+            '{',
+            "{\"id\":\"6690E6C9-3EF0-4ED3-8B37-7F3964730BEE\",",
+            1,
+        );
+        let c = core.enqueue_statement(&with_id).expect("c");
+        assert_eq!(c, "6690e6c9-3ef0-4ed3-8b37-7f3964730bee");
+        // The same statement again is a no-op; a different one under the same id is refused.
+        assert_eq!(core.enqueue_statement(&with_id).expect("again"), c);
+        let other = with_id.replace("cards/3", "cards/4");
+        match xapi_err(core.enqueue_statement(&other).expect_err("conflict")) {
+            XapiError::Invalid(v) => assert_eq!(v.kind, validate::ValidationKind::Conflict),
+            e => panic!("{e}"),
+        }
+        let rows = core
+            .store()
+            .read(|c| waiting_statements(c).map_err(Error::from))
+            .expect("rows");
+        let ids: Vec<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, [a.as_str(), b.as_str(), c.as_str()]);
+        // Frozen as recorded: the caller's id spelling is kept in the body.
+        assert!(rows[2].1.contains("6690E6C9"));
+        assert_eq!(core.xapi_status().expect("status").pending, 3);
+    }
+
+    #[test]
+    fn bad_input_is_a_typed_error_and_stores_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let core = Microlearn::open(dir.path()).expect("open");
+        assert!(matches!(
+            xapi_err(core.enqueue_statement("{not json").expect_err("json")),
+            XapiError::NotJson(_)
+        ));
+        let no_verb = r#"{"actor":{"mbox":"mailto:a@b.c"},"object":{"id":"http://x.example/a"}}"#;
+        match xapi_err(core.enqueue_statement(no_verb).expect_err("verb")) {
+            XapiError::Invalid(v) => {
+                assert_eq!(
+                    (v.path.as_str(), v.kind),
+                    ("verb", validate::ValidationKind::Missing)
+                )
+            }
+            e => panic!("{e}"),
+        }
+        let future = chrono::Utc::now() + chrono::Duration::hours(2);
+        let ts = crate::xapi::model::format_timestamp(future);
+        match xapi_err(core.enqueue_statement(&st(1, &ts)).expect_err("future")) {
+            XapiError::Invalid(v) => assert_eq!(v.kind, validate::ValidationKind::BadTimestamp),
+            e => panic!("{e}"),
+        }
+        let st = core.xapi_status().expect("status");
+        assert_eq!((st.depth, st.dead_letters), (0, 0));
+    }
+
+    #[test]
+    fn dead_letters_can_be_retried() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let core = Microlearn::open(dir.path()).expect("open");
+        let a = core
+            .enqueue_statement(&st(1, "2026-01-01T00:00:00Z"))
+            .expect("a");
+        core.store()
+            .write(|tx| dead_letter(tx, &a, 400, "no thanks").map_err(Error::from))
+            .expect("dead");
+        let dead = core.dead_letters().expect("list");
+        assert_eq!((dead.len(), dead[0].answer.as_str()), (1, "no thanks"));
+        core.retry_dead_letter(&a).expect("retry");
+        assert_eq!(core.xapi_status().expect("status").pending, 1);
+        assert!(core.retry_dead_letter(&a).is_err());
     }
 }

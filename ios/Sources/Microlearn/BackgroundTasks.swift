@@ -32,6 +32,24 @@ public final class MicrolearnBackgroundTasks: @unchecked Sendable {
         self.flush = flush
     }
 
+    /// The usual hook: sync the catalog at `catalogURL` and flush xAPI to `lrs` with `core`
+    /// (its providers already set). A flush that must wait (backoff, paused, credentials) is not
+    /// an error: the next scheduled run tries again.
+    public convenience init(core: Microlearn, catalogURL: String?, lrs: LrsEndpoint?) {
+        self.init(
+            sync: { token in
+                if let url = catalogURL {
+                    _ = try await core.syncCatalog(url: url, cancel: token)
+                }
+            },
+            flush: { token in
+                if let endpoint = lrs {
+                    _ = try await core.flushXapi(endpoint: endpoint, cancel: token)
+                }
+            }
+        )
+    }
+
     /// Registers both task handlers with the system.
     public func register(scheduler: BGTaskScheduler = .shared) {
         scheduler.register(forTaskWithIdentifier: Self.syncIdentifier, using: nil) { task in

@@ -11,14 +11,27 @@ import Security
 public final class KeychainCredentialsProvider: CredentialsProvider, @unchecked Sendable {
     /// Keychain service name shared by Microlearn's items.
     public let service: String
+    /// Called when the LRS refused the stored credentials: store fresh ones (e.g. after a token
+    /// refresh) and return true, or return false to pause delivery.
+    public let refresh: (@Sendable (String) throws -> Bool)?
 
     /// A provider reading items of `service`.
-    public init(service: String = "org.microlearn.credentials") {
+    public init(
+        service: String = "org.microlearn.credentials",
+        refresh: (@Sendable (String) throws -> Bool)? = nil
+    ) {
         self.service = service
+        self.refresh = refresh
     }
 
-    /// Credentials for `endpoint`, or nil when the Keychain has none for its host.
-    public func credentials(endpoint: String) throws -> Credentials? {
+    /// Credentials for `endpoint`, or nil when the Keychain has none for its host. When the LRS
+    /// `rejected` the stored ones, returns nil (delivery pauses) unless `refresh` stored new ones.
+    public func credentials(endpoint: String, rejected: Bool) throws -> Credentials? {
+        if rejected {
+            guard let refresh = refresh, try refresh(endpoint) else {
+                return nil
+            }
+        }
         guard let host = URL(string: endpoint)?.host else {
             throw ProviderError.Failed(reason: "endpoint \(endpoint) has no host")
         }
@@ -46,9 +59,9 @@ public final class KeychainCredentialsProvider: CredentialsProvider, @unchecked 
         }
         let account = found[kSecAttrAccount as String] as? String ?? ""
         if account == "bearer" {
-            return Credentials(username: nil, password: nil, bearerToken: secret)
+            return .bearer(token: secret)
         }
-        return Credentials(username: account, password: secret, bearerToken: nil)
+        return .basic(user: account, password: secret)
     }
 
     /// Stores (or replaces) the credentials for `host`. `account == "bearer"` stores a token.

@@ -8,6 +8,7 @@
 // earliest ones (the plan is re-applied after each sync or app launch, so later ones follow).
 
 import Foundation
+import MicrolearnFFI
 import UserNotifications
 
 /// One notification the core planned (converted from the core's plan by the app or `init(from:)`).
@@ -135,5 +136,26 @@ public final class NotificationReconciler: @unchecked Sendable {
             [.year, .month, .day, .hour, .minute, .second], from: item.fireDate)
         let trigger = UNCalendarNotificationTrigger(dateMatching: components, repeats: false)
         return UNNotificationRequest(identifier: idPrefix + item.id, content: content, trigger: trigger)
+    }
+}
+
+extension PlannedNotification {
+    /// One nudge of the core's plan (iOS plans fire at the window's start).
+    public init(_ nudge: PlannedNudge) {
+        self.init(
+            id: nudge.id,
+            fireDate: nudge.fireWindowStart,
+            title: nudge.title,
+            body: nudge.body,
+            deepLink: nudge.deepLink
+        )
+    }
+}
+
+extension NotificationReconciler {
+    /// Applies the core's plan (`core.planNudges(days: 14)`).
+    @discardableResult
+    public func apply(plan: NotificationPlan, now: Date = Date()) async throws -> NotificationDiff {
+        try await apply(plan.nudges.map { PlannedNotification($0) }, now: now)
     }
 }

@@ -88,4 +88,27 @@ class BoundaryTest {
         Microlearn.open(dir.path).use { core -> assertEquals(0UL, core.status().cards) }
         deleteTree(dir)
     }
+
+    @Test
+    fun handlesDroppedWithoutCloseAreFreedByTheCleaner() {
+        val dir = tempDataDir()
+        Microlearn.open(dir.path).use { it.importCards(listOf(newCard("a", "A"))) }
+        repeat(3) { Microlearn.open(dir.path).use { core -> core.status() } }
+        val before = openFdCount()
+        // Forgotten handles (no close()): the generated code registers each with a Cleaner, so
+        // garbage collection frees the Rust object and its SQLite connections.
+        fun leakSome() = repeat(50) { Microlearn.open(dir.path).status() }
+        leakSome()
+        val leaked = openFdCount()
+        assertTrue(leaked > before, "open handles hold descriptors ($before -> $leaked)")
+        var after = leaked
+        for (attempt in 0 until 50) {
+            System.gc()
+            Thread.sleep(100)
+            after = openFdCount()
+            if (after - before < 5) break
+        }
+        assertTrue(after - before < 5, "descriptors not released after GC: $before -> $leaked -> $after")
+        deleteTree(dir)
+    }
 }

@@ -37,6 +37,10 @@ val ALL_TEST_CLASSES: List<Class<*>> = listOf(
     ConcurrencyTest::class.java,
     ShellLogicTest::class.java,
     PlanDiffTest::class.java,
+    SyncTest::class.java,
+    XapiTest::class.java,
+    XapiFlushTest::class.java,
+    NudgeTest::class.java,
 )
 
 /** Runs the named classes (or all), prints failures and the closing count line, exits 0/1. */

@@ -15,7 +15,8 @@ class ShellLogicTest {
     @Test
     fun workerRetriesOnlyWhatCanSucceedLater() {
         assertEquals(WorkOutcome.RETRY, outcomeFor(MicrolearnException.Content("http 503")))
-        assertEquals(WorkOutcome.RETRY, outcomeFor(MicrolearnException.Xapi("lrs unreachable")))
+        assertEquals(WorkOutcome.RETRY, outcomeFor(MicrolearnException.Network("timed out")))
+        assertEquals(WorkOutcome.FAIL, outcomeFor(MicrolearnException.Xapi("\"ftp://x\" is not an http(s) URL")))
         assertEquals(WorkOutcome.RETRY, outcomeFor(MicrolearnException.Provider("keystore locked")))
         assertEquals(WorkOutcome.STOP, outcomeFor(MicrolearnException.Cancelled("sync cancelled")))
         assertEquals(WorkOutcome.FAIL, outcomeFor(MicrolearnException.InvalidArgument("bad url")))

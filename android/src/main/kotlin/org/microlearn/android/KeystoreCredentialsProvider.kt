@@ -24,6 +24,11 @@ import org.microlearn.ProviderException
 class KeystoreCredentialsProvider(
     context: Context,
     private val keyAlias: String = "org.microlearn.credentials",
+    /**
+     * Called when the LRS refused the stored credentials (401/403): store fresh ones with [store]
+     * (e.g. after a token refresh) and return true, or return false to pause delivery.
+     */
+    private val refresh: ((endpoint: String) -> Boolean)? = null,
 ) : CredentialsProvider {
     private val prefs = context.getSharedPreferences("org.microlearn.credentials", Context.MODE_PRIVATE)
 
@@ -51,8 +56,9 @@ class KeystoreCredentialsProvider(
             .apply()
     }
 
-    /** Credentials for [endpoint]'s host, or null when none are stored. */
-    override fun credentials(endpoint: String): Credentials? {
+    /** Credentials for [endpoint]'s host, or null when none are stored (or refused, unrefreshed). */
+    override fun credentials(endpoint: String, rejected: Boolean): Credentials? {
+        if (rejected && refresh?.invoke(endpoint) != true) return null
         val host = runCatching { URI(endpoint).host }.getOrNull()
             ?: throw ProviderException.Failed("endpoint $endpoint has no host")
         val account = prefs.getString("$host.account", null) ?: return null
@@ -66,6 +72,6 @@ class KeystoreCredentialsProvider(
             // The key was invalidated (e.g. lock screen removed): the app must sign in again.
             throw ProviderException.Failed("stored credentials for $host cannot be decrypted: ${e.message}")
         }
-        return if (account == "bearer") Credentials(null, null, secret) else Credentials(account, secret, null)
+        return if (account == "bearer") Credentials.Bearer(secret) else Credentials.Basic(account, secret)
     }
 }

@@ -15,14 +15,18 @@ import androidx.work.WorkerParameters
 import java.util.concurrent.TimeUnit
 import kotlinx.coroutines.CancellationException
 import org.microlearn.CancelToken
+import org.microlearn.FlushOutcome
+import org.microlearn.LrsEndpoint
 import org.microlearn.Microlearn
 import org.microlearn.shell.PlannedAlarm
 import org.microlearn.shell.WorkOutcome
 import org.microlearn.shell.outcomeFor
+import org.microlearn.shell.toAlarms
 
 /**
  * Implemented by the app's `Application`, so that background work uses the process's one
- * [Microlearn] core and the app's settings.
+ * [Microlearn] core (with its connectivity and credentials providers already set) and the app's
+ * settings.
  */
 interface MicrolearnHost {
     /** The process's core. */
@@ -31,24 +35,23 @@ interface MicrolearnHost {
     /** The catalog index URL to sync, or null to skip catalog sync. */
     val catalogUrl: String?
 
+    /** The LRS to flush xAPI statements to, or null to skip the flush. */
+    val lrsEndpoint: LrsEndpoint?
+
     /** The reconciler nudges are applied with (null: the app does not use nudges). */
     val notificationReconciler: NotificationReconciler?
 
-    /** The nudge plan to apply after sync, already converted to alarms (empty: none). */
-    fun plannedAlarms(core: Microlearn): List<PlannedAlarm>
-
-    /** Sends queued xAPI statements; throw to retry with backoff. */
-    suspend fun flushStatements(core: Microlearn, cancel: CancelToken)
-
-    /** Syncs the catalog from [url]; throw to retry with backoff. */
-    suspend fun syncCatalog(core: Microlearn, url: String, cancel: CancelToken)
+    /** The nudge plan to apply after sync, as alarms: by default the core's 14-day plan. */
+    fun plannedAlarms(core: Microlearn): List<PlannedAlarm> = core.planNudges(14u).toAlarms()
 }
 
 /**
- * Runs sync, flush and re-planning. Cancellation by WorkManager (constraints lost, quota) cancels
- * the coroutine, which drops the Rust future; the [CancelToken] is cancelled too, so work in
- * flight stops at once. Failures go through [outcomeFor]: transient ones retry with WorkManager's
- * exponential backoff (30 s doubling), permanent ones fail.
+ * Runs catalog sync, xAPI flush and re-planning. WorkManager stopping the job (constraints lost,
+ * quota) cancels the coroutine, which drops the Rust future; the [CancelToken] is cancelled too,
+ * so work in flight stops at once and the core keeps its state consistent. Failures go through
+ * [outcomeFor]: transient ones retry with WorkManager's exponential backoff (30 s doubling),
+ * permanent ones fail. A flush that ends backing off or paused (the LRS asked to wait) retries
+ * too; one that needs credentials fails until the app has new ones.
  */
 class MicrolearnWorker(context: Context, params: WorkerParameters) : CoroutineWorker(context, params) {
     override suspend fun doWork(): Result {
@@ -56,16 +59,20 @@ class MicrolearnWorker(context: Context, params: WorkerParameters) : CoroutineWo
         val core = host.microlearn
         val token = CancelToken()
         return try {
-            host.catalogUrl?.let { host.syncCatalog(core, it, token) }
-            host.flushStatements(core, token)
+            host.catalogUrl?.let { core.syncCatalog(it, cancel = token) }
+            val flush = host.lrsEndpoint?.let { core.flushXapi(it, cancel = token) }
             host.notificationReconciler?.apply(host.plannedAlarms(core))
-            Result.success()
+            when (flush?.outcome) {
+                FlushOutcome.BACKING_OFF, FlushOutcome.PAUSED -> retryOrFail()
+                FlushOutcome.NEEDS_CREDENTIALS, FlushOutcome.FAILED -> Result.failure()
+                else -> Result.success()
+            }
         } catch (e: CancellationException) {
             token.cancel()
             throw e
         } catch (e: Exception) {
             when (outcomeFor(e)) {
-                WorkOutcome.RETRY -> if (runAttemptCount < MAX_ATTEMPTS) Result.retry() else Result.failure()
+                WorkOutcome.RETRY -> retryOrFail()
                 WorkOutcome.STOP -> Result.retry()
                 WorkOutcome.FAIL -> Result.failure()
             }
@@ -73,6 +80,8 @@ class MicrolearnWorker(context: Context, params: WorkerParameters) : CoroutineWo
             token.close()
         }
     }
+
+    private fun retryOrFail(): Result = if (runAttemptCount < MAX_ATTEMPTS) Result.retry() else Result.failure()
 
     companion object {
         private const val PERIODIC = "org.microlearn.periodic"

@@ -16,13 +16,15 @@ enum class WorkOutcome {
 }
 
 /**
- * Maps an exception from the core to a [WorkOutcome]. Network-facing errors (content sync, xAPI
- * flush, a provider that could not answer yet) are retried; the core keeps its work committed in
- * steps, so a retry resumes rather than restarts.
+ * Maps an exception from the core to a [WorkOutcome]. Network errors, a catalog that failed
+ * verification (often a CDN mid-update), a provider that could not answer yet (locked keystore)
+ * and local I/O are retried; the core keeps its work committed in steps, so a retry resumes rather
+ * than restarts. Configuration errors (a bad LRS URL: `Xapi`, `InvalidArgument`), a closed core
+ * and bugs fail.
  */
 fun outcomeFor(e: Throwable): WorkOutcome = when (e) {
+    is MicrolearnException.Network,
     is MicrolearnException.Content,
-    is MicrolearnException.Xapi,
     is MicrolearnException.Provider,
     is MicrolearnException.Io,
     is MicrolearnException.Store -> WorkOutcome.RETRY

@@ -1,7 +1,9 @@
-//! Cards, JSON Lines import, and (as the core grows them) catalog sync and the media cache.
+//! Cards and JSON Lines import; catalog sync and the media cache are in [`sync`].
 //!
 //! Records here mirror `microlearn_core::content` field by field; `From` impls both ways are the
 //! only code. Cards coming *from* the app are validated by the core before anything is stored.
+
+pub mod sync;
 
 use std::time::SystemTime;
 

@@ -1,0 +1,88 @@
+//! LRS helpers for the xAPI bench: reachability, the one-PUT-per-statement baseline, and reading
+//! back what the LRS holds for a registration.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+/// `GET about`: the LRS answers, or the bench stops with a clear error.
+pub async fn check_reachable(client: &reqwest::Client, base: &str) -> Result<String, String> {
+    let url = format!("{}/about", base.trim_end_matches('/'));
+    let resp = client
+        .get(&url)
+        .header("X-Experience-API-Version", "2.0.0")
+        .send()
+        .await
+        .map_err(|e| format!("LRS not reachable at {url}: {e}"))?;
+    if !resp.status().is_success() {
+        return Err(format!("LRS at {url} answered HTTP {}", resp.status()));
+    }
+    Ok(resp.text().await.unwrap_or_default())
+}
+
+/// The 7taps way: one `PUT statements?statementId=` per statement, sequentially.
+pub async fn put_one(
+    client: &reqwest::Client,
+    base: &str,
+    id: &str,
+    body: &str,
+) -> Result<(), String> {
+    let resp = client
+        .put(format!("{}/statements", base.trim_end_matches('/')))
+        .query(&[("statementId", id)])
+        .header("X-Experience-API-Version", "2.0.0")
+        .header("Content-Type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if resp.status().as_u16() != 204 {
+        return Err(format!("PUT answered HTTP {}", resp.status()));
+    }
+    Ok(())
+}
+
+/// How many times the LRS holds each statement id of `registration` (following `more`).
+pub async fn counts_for(
+    client: &reqwest::Client,
+    base: &str,
+    registration: &str,
+) -> Result<HashMap<String, u32>, String> {
+    let after_scheme = base.find("://").map_or(0, |p| p + 3);
+    let origin_end = base[after_scheme..]
+        .find('/')
+        .map_or(base.len(), |p| p + after_scheme);
+    let origin = &base[..origin_end];
+    let mut url = format!(
+        "{}/statements?registration={registration}&limit=500",
+        base.trim_end_matches('/')
+    );
+    let mut counts = HashMap::new();
+    loop {
+        let page: Value = client
+            .get(&url)
+            .header("X-Experience-API-Version", "2.0.0")
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .json()
+            .await
+            .map_err(|e| e.to_string())?;
+        for s in page["statements"].as_array().into_iter().flatten() {
+            if let Some(id) = s["id"].as_str() {
+                *counts.entry(id.to_ascii_lowercase()).or_insert(0) += 1;
+            }
+        }
+        match page["more"].as_str() {
+            Some(more) if !more.is_empty() => {
+                url = if more.starts_with("http") {
+                    more.to_owned()
+                } else {
+                    format!("{origin}{more}")
+                };
+            }
+            _ => break,
+        }
+    }
+    Ok(counts)
+}

@@ -1,0 +1,131 @@
+//! Crash test: SIGKILL the `microlearn` process at seeded random points during enqueue and flush,
+//! hundreds of times, restart, flush, and check that the real LRS holds every committed statement
+//! exactly once. Needs `MICROLEARN_LRS_URL` and `MICROLEARN_BIN` (the suite script sets both);
+//! `MICROLEARN_CRASH_RUNS` (default 200) and `MICROLEARN_CRASH_SEED` tune it.
+//!
+//! What is "committed": after each killed enqueue process the harness reads the queue (no flush
+//! runs concurrently), so every statement that reached the database is known before any flush can
+//! deliver and delete it. A statement whose transaction the kill interrupted is not committed, and
+//! must not reach the LRS either.
+
+mod xapi_common;
+
+use std::{
+    collections::HashMap,
+    io::Write,
+    process::{Command, Stdio},
+    time::Duration,
+};
+
+use microlearn_core::{Microlearn, xapi::queue::waiting_statements};
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use xapi_common::{assert_exactly_once, lrs_url, statement, statements_for};
+
+fn committed(dir: &std::path::Path, into: &mut HashMap<String, String>) {
+    let core = Microlearn::open(dir).expect("reopen after kill");
+    let rows = core
+        .store()
+        .read(|c| waiting_statements(c).map_err(microlearn_core::Error::from))
+        .expect("read queue");
+    into.extend(rows);
+}
+
+#[tokio::test]
+async fn sigkill_during_enqueue_and_flush_loses_and_duplicates_nothing() {
+    let Some(url) = lrs_url("sigkill_during_enqueue_and_flush") else {
+        return;
+    };
+    let Ok(bin) = std::env::var("MICROLEARN_BIN") else {
+        eprintln!("MICROLEARN_BIN not set; skipped");
+        return;
+    };
+    let runs: u32 = std::env::var("MICROLEARN_CRASH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let seed: u64 = std::env::var("MICROLEARN_CRASH_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20261123);
+    let mut rng = StdRng::seed_from_u64(seed);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let reg = uuid::Uuid::new_v4().to_string();
+    let mut expected = HashMap::new();
+    let mut next = 0usize;
+    let (mut kills_enqueue, mut kills_flush, mut kills_mid_batch) = (0, 0, 0);
+    for _ in 0..runs {
+        let flush = rng.random_bool(0.4);
+        let delay = Duration::from_micros(rng.random_range(0..if flush { 60_000 } else { 15_000 }));
+        if flush {
+            let batch = rng.random_range(1..40u32).to_string();
+            let lanes = rng.random_range(1..4u32).to_string();
+            let mut child = Command::new(&bin)
+                .args(["--data-dir"])
+                .arg(dir.path())
+                .args([
+                    "xapi",
+                    "flush",
+                    "--force",
+                    "--batch",
+                    &batch,
+                    "--in-flight",
+                    &lanes,
+                    "--endpoint",
+                    &url,
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn flush");
+            std::thread::sleep(delay);
+            let _ = child.kill(); // SIGKILL
+            let _ = child.wait();
+            kills_flush += 1;
+            let core = Microlearn::open(dir.path()).expect("reopen after kill");
+            if core.xapi_status().expect("status").in_flight > 0 {
+                kills_mid_batch += 1;
+            }
+        } else {
+            let n = rng.random_range(1..30usize);
+            let mut child = Command::new(&bin)
+                .args(["--data-dir"])
+                .arg(dir.path())
+                .args(["xapi", "enqueue", "-"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn enqueue");
+            let mut input = String::new();
+            for _ in 0..n {
+                input.push_str(&statement(&reg, next));
+                input.push('\n');
+                next += 1;
+            }
+            if let Some(mut stdin) = child.stdin.take() {
+                // The child may already be dead: a broken pipe is part of the test.
+                let _ = stdin.write_all(input.as_bytes());
+            }
+            std::thread::sleep(delay);
+            let _ = child.kill();
+            let _ = child.wait();
+            kills_enqueue += 1;
+            committed(dir.path(), &mut expected);
+        }
+    }
+    // Restart and flush to the end, without faults.
+    let status = Command::new(&bin)
+        .args(["--data-dir"])
+        .arg(dir.path())
+        .args(["xapi", "flush", "--force", "--endpoint", &url])
+        .status()
+        .expect("final flush");
+    assert!(status.success(), "final flush failed");
+    eprintln!(
+        "crash harness: {runs} runs ({kills_enqueue} enqueue kills, {kills_flush} flush kills, \
+         {kills_mid_batch} of them with a batch in flight), {} of {next} statements committed",
+        expected.len()
+    );
+    assert!(!expected.is_empty(), "no statement was ever committed");
+    assert_exactly_once(&statements_for(&url, &reg).await, &expected);
+}
