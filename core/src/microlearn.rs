@@ -25,6 +25,8 @@ pub const DATABASE_FILE: &str = "microlearn.db";
 pub struct Microlearn {
     data_dir: PathBuf,
     store: Arc<Store>,
+    /// Search's in-memory vocabulary cache (rebuilt lazily when the catalog changes).
+    pub(crate) search_cache: Arc<crate::search::SearchCache>,
 }
 
 /// A snapshot of what the core holds.
@@ -51,6 +53,7 @@ impl Microlearn {
         Ok(Self {
             data_dir,
             store: Arc::new(store),
+            search_cache: Arc::default(),
         })
     }
 

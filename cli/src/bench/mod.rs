@@ -4,6 +4,7 @@
 mod quiz;
 mod quiz_plan;
 mod search;
+mod search_data;
 mod sync;
 mod xapi;
 mod xapi_lrs;

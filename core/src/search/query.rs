@@ -1,0 +1,257 @@
+//! Safe query building: from normalised words and the vocabulary to an FTS5 MATCH expression.
+//!
+//! *Why this shape:* every term in the expression is a quoted FTS5 string built from our own
+//! tokens (letters and digits only, see [`normalize`](super::normalize)), so no user character can
+//! act as FTS5 syntax (`"`, `*`, `NEAR`, `OR`, `-`, `^`, `:` …). Each query word becomes a *group*:
+//! the word itself (stemmed by the index's Porter tokenizer), or, for the word being typed, a
+//! prefix; when the vocabulary does not know the word, its closest known words (Damerau edits,
+//! capped, closest and most frequent first). Exact words therefore outrank typo corrections: a
+//! correction is only searched when the word as typed is unknown.
+
+use super::{
+    normalize::{self, QueryWords},
+    vocab::{self, Vocab},
+};
+
+/// Typo corrections tried per word.
+pub const MAX_CORRECTIONS: usize = 4;
+/// Completions tried for a one- or two-letter prefix (most frequent words first).
+pub const MAX_SHORT_COMPLETIONS: usize = 6;
+/// Completions tried for a prefix typed with a typo.
+pub const MAX_FUZZY_COMPLETIONS: usize = 6;
+
+/// One query word's alternatives, ORed together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// The word as typed (folded).
+    pub word: String,
+    /// FTS5 terms, already quoted (`"w"` or `"w"*`).
+    pub terms: Vec<String>,
+    /// The same terms unquoted, with whether each is a prefix (for highlighting).
+    pub raw: Vec<(String, bool)>,
+    /// Upper bound of the cards matching this group (sum of document frequencies).
+    pub df_estimate: u64,
+    /// Whether the word as typed is known (directly, by stem or as a prefix).
+    pub known: bool,
+    /// The best correction, when the word is unknown.
+    pub correction: Option<String>,
+}
+
+/// A query ready to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// One group per query word, in order.
+    pub groups: Vec<Group>,
+}
+
+/// Quotes a token as an FTS5 string. Tokens come from [`normalize::words`] or the vocabulary, so
+/// they hold only letters and digits; quotes are doubled anyway, as FTS5 requires.
+pub fn quote(token: &str, prefix: bool) -> String {
+    let mut s = String::with_capacity(token.len() + 3);
+    s.push('"');
+    for c in token.chars() {
+        if c == '"' {
+            s.push('"');
+        }
+        s.push(c);
+    }
+    s.push('"');
+    if prefix {
+        s.push('*');
+    }
+    s
+}
+
+fn push_term(g: &mut Group, word: &str, prefix: bool) {
+    let term = quote(word, prefix);
+    if !g.terms.contains(&term) {
+        g.terms.push(term);
+        g.raw.push((word.to_owned(), prefix));
+    }
+}
+
+/// Builds the plan of `q` against `vocab`.
+pub fn plan(q: &QueryWords, vocab: &Vocab) -> Plan {
+    let n = q.words.len();
+    let mut groups = Vec::with_capacity(n);
+    for (i, w) in q.words.iter().enumerate() {
+        let chars = w.chars().count();
+        let is_prefix = q.last_is_prefix && i + 1 == n;
+        let mut g = Group {
+            word: w.clone(),
+            terms: vec![],
+            raw: vec![],
+            df_estimate: 0,
+            known: false,
+            correction: None,
+        };
+        if is_prefix && chars <= 2 {
+            // One or two letters: the most frequent completions, as whole words, keep it fast.
+            for c in vocab.prefix_top(w, MAX_SHORT_COMPLETIONS) {
+                g.df_estimate += c.df;
+                push_term(&mut g, &c.word, false);
+                g.known = true;
+            }
+        } else if is_prefix && vocab.has_prefix(w) {
+            g.known = true;
+            g.df_estimate = vocab
+                .prefix_top(w, MAX_SHORT_COMPLETIONS * 4)
+                .iter()
+                .map(|c| c.df)
+                .sum();
+            push_term(&mut g, w, true);
+        } else {
+            let df = vocab
+                .df(w)
+                .or_else(|| vocab.df(normalize::light_stem(w)))
+                .unwrap_or(0);
+            let budget = vocab::typo_budget(chars);
+            if df > 0 {
+                g.known = true;
+                g.df_estimate = df;
+                push_term(&mut g, w, false);
+                // A rare word that is one edit from a much more common one is likely a typo
+                // that happens to be in the catalog (e.g. a misspelling inside a card).
+                if df <= 2 && budget > 0 {
+                    for c in vocab.fuzzy(w, 1, false, MAX_CORRECTIONS) {
+                        if c.df >= 20 * df {
+                            g.df_estimate += c.df;
+                            push_term(&mut g, &c.word, false);
+                        }
+                    }
+                }
+            } else {
+                // Unknown word: closest known words (or completions, if it is being typed).
+                let mut cands = vocab.fuzzy(w, budget, false, MAX_CORRECTIONS);
+                if is_prefix {
+                    cands.extend(vocab.fuzzy(w, budget, true, MAX_FUZZY_COMPLETIONS));
+                    cands.sort_by(|a, b| a.distance.cmp(&b.distance).then(b.df.cmp(&a.df)));
+                }
+                if let Some(best) = cands.first() {
+                    g.correction = Some(best.word.clone());
+                    let best_distance = best.distance;
+                    for c in cands.iter().filter(|c| c.distance == best_distance) {
+                        g.df_estimate += c.df;
+                        push_term(&mut g, &c.word, false);
+                    }
+                }
+            }
+        }
+        groups.push(g);
+    }
+    Plan { groups }
+}
+
+impl Group {
+    /// The group as an FTS5 expression, or `None` when nothing can match it.
+    pub fn expr(&self) -> Option<String> {
+        match self.terms.len() {
+            0 => None,
+            1 => Some(self.terms[0].clone()),
+            _ => Some(format!("({})", self.terms.join(" OR "))),
+        }
+    }
+}
+
+impl Plan {
+    /// Every matchable group, ANDed (`None` when no group can match).
+    pub fn and_expr(&self) -> Option<String> {
+        let parts: Vec<String> = self.groups.iter().filter_map(Group::expr).collect();
+        (!parts.is_empty()).then(|| parts.join(" AND "))
+    }
+
+    /// Every matchable group, ORed (`None` when no group can match).
+    pub fn or_expr(&self) -> Option<String> {
+        let parts: Vec<String> = self.groups.iter().filter_map(Group::expr).collect();
+        (!parts.is_empty()).then(|| parts.join(" OR "))
+    }
+
+    /// Every term of every group, unquoted, for highlighting.
+    pub fn highlight_terms(&self) -> Vec<(String, bool)> {
+        self.groups
+            .iter()
+            .flat_map(|g| g.raw.iter().cloned())
+            .collect()
+    }
+
+    /// Matchable groups.
+    pub fn matchable(&self) -> usize {
+        self.groups.iter().filter(|g| !g.terms.is_empty()).count()
+    }
+
+    /// Upper bound of the cards the AND expression matches.
+    pub fn and_estimate(&self) -> u64 {
+        self.groups
+            .iter()
+            .filter(|g| !g.terms.is_empty())
+            .map(|g| g.df_estimate)
+            .min()
+            .unwrap_or(0)
+    }
+
+    /// Upper bound of the cards the OR expression matches.
+    pub fn or_estimate(&self) -> u64 {
+        self.groups.iter().map(|g| g.df_estimate).sum()
+    }
+
+    /// The query with unknown words replaced by their corrections, if any word was corrected.
+    pub fn did_you_mean(&self) -> Option<String> {
+        if self.groups.iter().all(|g| g.correction.is_none()) {
+            return None;
+        }
+        Some(
+            self.groups
+                .iter()
+                .map(|g| g.correction.as_deref().unwrap_or(&g.word))
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::normalize::query_words;
+
+    fn vocab() -> Vocab {
+        Vocab::from_counts(
+            1,
+            [
+                ("refund", 9),
+                ("receipt", 5),
+                ("no", 30),
+                ("nothing", 3),
+                ("without", 8),
+            ]
+            .iter()
+            .map(|(w, n)| ((*w).to_owned(), *n))
+            .collect(),
+        )
+    }
+
+    #[test]
+    fn typo_is_corrected_and_quoted() {
+        let p = plan(&query_words("refund no reciept "), &vocab());
+        assert_eq!(p.groups.len(), 3, "{p:?}");
+        assert_eq!(p.groups[2].terms, ["\"receipt\""]);
+        assert_eq!(
+            p.and_expr().as_deref(),
+            Some("\"refund\" AND \"no\" AND \"receipt\"")
+        );
+        assert_eq!(p.did_you_mean().as_deref(), Some("refund no receipt"));
+    }
+
+    #[test]
+    fn last_word_is_prefix() {
+        let p = plan(&query_words("refu"), &vocab());
+        assert_eq!(p.groups[0].terms, ["\"refu\"*"]);
+        let p = plan(&query_words("re"), &vocab());
+        assert_eq!(p.groups[0].terms, ["\"refund\"", "\"receipt\""]);
+    }
+
+    #[test]
+    fn quote_doubles_quotes() {
+        assert_eq!(quote("a\"b", true), "\"a\"\"b\"*");
+    }
+}
