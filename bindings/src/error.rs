@@ -11,7 +11,7 @@
 //! and Swift, and is converted into [`MicrolearnError::Provider`].
 
 use microlearn_core::{
-    Error as CoreError, content::ContentError, nudge::NudgeError, xapi::XapiError,
+    Error as CoreError, content::ContentError, nudge::NudgeError, quiz::QuizError, xapi::XapiError,
 };
 
 /// Every error a Microlearn call can raise. In Kotlin: `MicrolearnException` and its nested
@@ -77,7 +77,10 @@ impl From<CoreError> for MicrolearnError {
                 _ => Self::Content(text),
             },
             CoreError::Search(_) => Self::Search(text),
-            CoreError::Quiz(_) => Self::Quiz(text),
+            CoreError::Quiz(qe) => match qe {
+                QuizError::UnknownQuestion(_) => Self::NotFound(text),
+                _ => Self::Quiz(text),
+            },
             CoreError::Nudge(ne) => match ne {
                 NudgeError::UnknownNudge(_) => Self::NotFound(text),
                 _ => Self::Nudge(text),
@@ -127,3 +130,45 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for ProviderError {
 
 /// Result alias for exported functions.
 pub type Result<T, E = MicrolearnError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_errors_map_to_the_variant_apps_branch_on_with_the_full_message() {
+        let http: MicrolearnError = CoreError::Content(ContentError::Http {
+            url: "https://cdn.example/index.json".into(),
+            status: 503,
+        })
+        .into();
+        assert!(
+            matches!(&http, MicrolearnError::Network(m) if m == "HTTP 503 from https://cdn.example/index.json"),
+            "{http:?}"
+        );
+        let cancelled: MicrolearnError = CoreError::Content(ContentError::Cancelled).into();
+        assert!(matches!(cancelled, MicrolearnError::Cancelled(_)));
+        let nf: MicrolearnError = CoreError::NotFound("card \"x\"".into()).into();
+        assert!(matches!(&nf, MicrolearnError::NotFound(m) if m == "not found: card \"x\""));
+        let xnf: MicrolearnError = CoreError::Xapi(XapiError::NotFound("abc".into())).into();
+        assert!(matches!(xnf, MicrolearnError::NotFound(_)));
+        let net: MicrolearnError = CoreError::Xapi(XapiError::Network("reset".into())).into();
+        assert!(matches!(net, MicrolearnError::Network(_)));
+        let q: MicrolearnError = CoreError::Quiz(QuizError::UnknownQuestion("q".into())).into();
+        assert!(matches!(q, MicrolearnError::NotFound(_)));
+        let n: MicrolearnError = CoreError::Nudge(NudgeError::ScheduleNotSet).into();
+        assert!(matches!(n, MicrolearnError::Nudge(_)));
+    }
+
+    #[test]
+    fn provider_errors_keep_their_reason() {
+        let e: MicrolearnError = ProviderError::Failed {
+            reason: "keystore locked".into(),
+        }
+        .into();
+        assert!(matches!(&e, MicrolearnError::Provider(m) if m.contains("keystore locked")));
+        let unexpected: ProviderError =
+            uniffi::UnexpectedUniFFICallbackError::new("NullPointerException").into();
+        assert!(unexpected.to_string().contains("NullPointerException"));
+    }
+}

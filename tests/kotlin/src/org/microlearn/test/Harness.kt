@@ -41,6 +41,8 @@ val ALL_TEST_CLASSES: List<Class<*>> = listOf(
     XapiTest::class.java,
     XapiFlushTest::class.java,
     NudgeTest::class.java,
+    QuizTest::class.java,
+    SearchTest::class.java,
 )
 
 /** Runs the named classes (or all), prints failures and the closing count line, exits 0/1. */

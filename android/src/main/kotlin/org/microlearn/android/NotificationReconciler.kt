@@ -7,6 +7,7 @@ import android.app.NotificationManager
 import android.app.PendingIntent
 import android.content.Context
 import android.content.Intent
+import android.os.Build
 import org.microlearn.shell.PlanDiff
 import org.microlearn.shell.PlannedAlarm
 import org.microlearn.shell.appliedAfter
@@ -27,9 +28,11 @@ class NotificationReconciler(
     private val prefs = context.getSharedPreferences("org.microlearn.nudges", Context.MODE_PRIVATE)
 
     init {
-        notifications.createNotificationChannel(
-            NotificationChannel(CHANNEL_ID, "Learning nudges", NotificationManager.IMPORTANCE_DEFAULT),
-        )
+        if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.O) {
+            notifications.createNotificationChannel(
+                NotificationChannel(CHANNEL_ID, "Learning nudges", NotificationManager.IMPORTANCE_DEFAULT),
+            )
+        }
     }
 
     /** Applies [plan]; returns the diff that was carried out. */

@@ -1,13 +1,13 @@
 // Posts a nudge notification when its alarm window fires; re-plans after a reboot.
 package org.microlearn.android
 
-import android.app.Notification
 import android.app.NotificationManager
 import android.app.PendingIntent
 import android.content.BroadcastReceiver
 import android.content.Context
 import android.content.Intent
 import android.net.Uri
+import androidx.core.app.NotificationCompat
 
 /** Receives the AlarmManager broadcast for one planned nudge and shows it. */
 class NudgeAlarmReceiver : BroadcastReceiver() {
@@ -22,7 +22,8 @@ class NudgeAlarmReceiver : BroadcastReceiver() {
         val tap = open?.let {
             PendingIntent.getActivity(context, id.hashCode(), it, PendingIntent.FLAG_IMMUTABLE or PendingIntent.FLAG_UPDATE_CURRENT)
         }
-        val notification = Notification.Builder(context, NotificationReconciler.CHANNEL_ID)
+        // NotificationCompat: channels exist from API 26, our minSdk is 24.
+        val notification = NotificationCompat.Builder(context, NotificationReconciler.CHANNEL_ID)
             .setSmallIcon(context.applicationInfo.icon)
             .setContentTitle(title)
             .setContentText(body)
