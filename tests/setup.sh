@@ -4,7 +4,7 @@
 # (nginx, the LRS, the Kotlin toolchain …), run in name order.
 set -euo pipefail
 cd "$(dirname "$0")"
-for script in setup.d/*.sh; do
+for script in setup.d/[0-9]*.sh; do
   echo "== setup: $script"
   bash "$script"
 done

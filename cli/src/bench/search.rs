@@ -36,6 +36,9 @@ pub struct SearchBench {
     /// Queries whose every keystroke prefix is replayed for latency.
     #[arg(long, default_value_t = 300)]
     pub latency_queries: usize,
+    /// Keep the work folder (databases) and print the slowest keystrokes to stderr.
+    #[arg(long)]
+    pub keep: bool,
     /// Random seed.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -208,7 +211,11 @@ pub fn run(_data_dir: &std::path::Path, args: SearchBench) -> CmdResult {
     let work = std::env::temp_dir().join(format!("microlearn-bench-search-{}", std::process::id()));
     std::fs::create_dir_all(&work)?;
     let result = run_in(&work, &archive, &args);
-    let _ = std::fs::remove_dir_all(&work);
+    if args.keep {
+        eprintln!("kept {}", work.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&work);
+    }
     result
 }
 
@@ -284,6 +291,7 @@ fn run_in(work: &std::path::Path, archive: &std::path::Path, args: &SearchBench)
         picked.push(sample.swap_remove(i));
     }
     let (mut lat, mut short, mut base_lat) = (vec![], vec![], vec![]);
+    let mut slowest: Vec<(f64, String)> = vec![];
     for q in &picked {
         let chars: Vec<char> = q.chars().collect();
         for n in 1..=chars.len() {
@@ -292,6 +300,9 @@ fn run_in(work: &std::path::Path, archive: &std::path::Path, args: &SearchBench)
             let _ = core.search(&typed, &SearchOptions::default());
             let ms = t.elapsed().as_secs_f64() * 1000.0;
             lat.push(ms);
+            if args.keep {
+                slowest.push((ms, typed.clone()));
+            }
             if n <= 2 {
                 short.push(ms);
             }
@@ -299,6 +310,10 @@ fn run_in(work: &std::path::Path, archive: &std::path::Path, args: &SearchBench)
             let _ = baseline(&core, &typed);
             base_lat.push(t.elapsed().as_secs_f64() * 1000.0);
         }
+    }
+    slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (ms, q) in slowest.iter().take(25) {
+        eprintln!("slow: {ms:8.3} ms  {q:?}");
     }
     for v in [&mut lat, &mut short, &mut base_lat] {
         v.sort_by(f64::total_cmp);
@@ -322,6 +337,7 @@ fn run_in(work: &std::path::Path, archive: &std::path::Path, args: &SearchBench)
         "p99_ms": r3(percentile(&lat, 0.99)),
         "max_ms": r3(percentile(&lat, 1.0)),
         "p99_short_prefix_ms": r3(percentile(&short, 0.99)),
+        "load_avg_1m": std::fs::read_to_string("/proc/loadavg").ok().and_then(|s| s.split_whitespace().next().and_then(|x| x.parse::<f64>().ok())),
         "index_bytes": index,
         "raw_text_bytes": raw_bytes,
         "index_ratio": r3(index as f64 / raw_bytes.max(1) as f64),

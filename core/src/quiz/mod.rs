@@ -23,7 +23,7 @@ pub mod sim;
 
 pub use mastery::{MasteryReport, TopicMastery};
 pub use progress::{Badge, Progress};
-pub use scheduler::{Rating, Scheduler};
+pub use scheduler::{MIN_REVIEWS_TO_OPTIMIZE, OptimizeReport, Rating, Scheduler};
 pub use schema::{QuizSettings, SCHEMA, on_cards_changed};
 pub use session::{AnswerOutcome, ItemKind, QuizSession, SessionItem, SessionSummary};
 pub use sim::{SimConfig, SimReport};
@@ -97,10 +97,11 @@ impl crate::Microlearn {
                 [now_ms],
                 |r| r.get(0),
             )?;
-            let last_session_at: Option<i64> =
-                conn.query_row("SELECT max(finished_ms) FROM quiz_sessions", [], |r| {
-                    r.get(0)
-                })?;
+            let last_session_at: Option<i64> = conn.query_row(
+                "SELECT max(finished_ms) FROM quiz_sessions WHERE abandoned = 0 AND answered > 0",
+                [],
+                |r| r.get(0),
+            )?;
             let unfinished_card: Option<String> = conn
                 .query_row(
                     "SELECT q.card_id FROM quiz_sessions s

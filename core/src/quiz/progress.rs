@@ -113,7 +113,7 @@ impl crate::Microlearn {
             }
             let mut stmt = conn.prepare_cached(
                 "SELECT finished_ms, answered > 0 AND correct = answered FROM quiz_sessions
-                 WHERE finished_ms IS NOT NULL AND answered > 0",
+                 WHERE finished_ms IS NOT NULL AND answered > 0 AND abandoned = 0",
             )?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {

@@ -177,3 +177,178 @@ mod tests {
         );
     }
 }
+
+/// Long-term reviews (a review of an already-seen question on a later day) needed before
+/// [`crate::Microlearn::optimize_fsrs_parameters`] fits the learner's own parameters. The FSRS
+/// authors advise several hundred; fewer overfit.
+pub const MIN_REVIEWS_TO_OPTIMIZE: u64 = 400;
+
+/// What per-learner optimisation did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OptimizeReport {
+    /// Answers in the log.
+    pub answers: u64,
+    /// Long-term reviews used for fitting.
+    pub long_term_reviews: u64,
+    /// The fitted FSRS-6 parameters (21), now stored and used.
+    pub parameters: Vec<f32>,
+    /// Questions whose memory state was recomputed with them.
+    pub questions_rescheduled: u64,
+}
+
+type LogRow = (String, i64, i64);
+
+fn read_log(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<LogRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT question_id, answered_ms, rating FROM quiz_reviews ORDER BY question_id, seq",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.collect()
+}
+
+fn whole_days(from_ms: i64, to_ms: i64) -> u32 {
+    ((to_ms - from_ms).max(0) / super::DAY_MS).min(i64::from(u32::MAX)) as u32
+}
+
+/// Recomputes every question's memory state by replaying the review log with `sched`.
+pub(crate) fn rebuild_memory(
+    tx: &rusqlite::Transaction<'_>,
+    sched: &Scheduler,
+    desired_retention: f32,
+) -> crate::Result<u64> {
+    let log = read_log(tx)?;
+    tx.execute("DELETE FROM quiz_memory", [])?;
+    let mut ins = tx.prepare_cached(
+        "INSERT INTO quiz_memory(question_id, stability, difficulty, last_review_ms, due_ms, reps,
+             lapses) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut n = 0;
+    let mut i = 0;
+    while i < log.len() {
+        let q = &log[i].0;
+        let (mut mem, mut last, mut reps, mut lapses, mut due) = (None, 0i64, 0i64, 0i64, 0i64);
+        while i < log.len() && &log[i].0 == q {
+            let (_, at, rating) = log[i];
+            let elapsed = if mem.is_some() {
+                (at - last).max(0) as f32 / super::DAY_MS as f32
+            } else {
+                0.0
+            };
+            let rating = Rating::from_i64(rating);
+            let next = sched.review(mem, elapsed, rating, desired_retention)?;
+            if rating == Rating::Again && reps > 0 {
+                lapses += 1;
+            }
+            reps += 1;
+            mem = Some(next.memory);
+            last = at;
+            due = at + (f64::from(next.interval_days) * super::DAY_MS as f64).round() as i64;
+            i += 1;
+        }
+        if let Some(m) = mem {
+            ins.execute(rusqlite::params![
+                q,
+                f64::from(m.stability),
+                f64::from(m.difficulty),
+                last,
+                due,
+                reps,
+                lapses
+            ])?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// `fsrs::compute_parameters` on `items`, with the crate's panics on input it rejects turned
+/// into [`QuizError::Fsrs`].
+pub(crate) fn compute_parameters(items: Vec<fsrs::FSRSItem>) -> Result<Vec<f32>, QuizError> {
+    let run = std::panic::AssertUnwindSafe(move || {
+        fsrs::compute_parameters(fsrs::ComputeParametersInput {
+            train_set: items,
+            ..Default::default()
+        })
+    });
+    match std::panic::catch_unwind(run) {
+        Ok(Ok(p)) => Ok(p),
+        Ok(Err(e)) => Err(QuizError::Fsrs(e.to_string())),
+        Err(_) => Err(QuizError::Fsrs(
+            "parameter fitting rejected the review history".into(),
+        )),
+    }
+}
+
+impl crate::Microlearn {
+    /// Fits FSRS-6 parameters to this learner's review log (`fsrs::compute_parameters`), stores
+    /// them and reschedules every question with them. Refuses with
+    /// [`QuizError::NotEnoughReviews`] below [`MIN_REVIEWS_TO_OPTIMIZE`] long-term reviews.
+    ///
+    /// CPU-heavy (seconds for thousands of reviews on a phone): run it in the background, e.g.
+    /// from the periodic sync worker, not on the UI thread. The fit runs without holding the
+    /// write lock; answers arriving meanwhile are included by the replay.
+    pub fn optimize_fsrs_parameters(&self) -> crate::Result<OptimizeReport> {
+        let log = self
+            .store()
+            .read(|c| read_log(c).map_err(crate::Error::from))?;
+        let mut items = vec![];
+        let mut long_term = 0u64;
+        let mut i = 0;
+        while i < log.len() {
+            let q = &log[i].0;
+            let mut reviews: Vec<fsrs::FSRSReview> = vec![];
+            let mut prev = None;
+            while i < log.len() && &log[i].0 == q {
+                let (_, at, rating) = log[i];
+                let delta_t = prev.map(|p| whole_days(p, at)).unwrap_or(0);
+                reviews.push(fsrs::FSRSReview {
+                    rating: rating.clamp(1, 4) as u32,
+                    delta_t,
+                });
+                if delta_t > 0 && reviews.len() >= 2 {
+                    long_term += 1;
+                }
+                // The crate requires a long-term review in every item (it panics otherwise).
+                if reviews.len() >= 2 && reviews.iter().any(|r| r.delta_t > 0) {
+                    items.push(fsrs::FSRSItem {
+                        reviews: reviews.clone(),
+                    });
+                }
+                prev = Some(at);
+                i += 1;
+            }
+        }
+        if long_term < MIN_REVIEWS_TO_OPTIMIZE {
+            return Err(QuizError::NotEnoughReviews {
+                have: long_term,
+                need: MIN_REVIEWS_TO_OPTIMIZE,
+            }
+            .into());
+        }
+        let parameters = compute_parameters(items)?;
+        let sched = Scheduler::new(Some(&parameters))?;
+        let json = serde_json::to_string(&parameters)
+            .map_err(|e| QuizError::Fsrs(format!("parameters not serialisable: {e}")))?;
+        let questions_rescheduled = self.store().write(|tx| {
+            let settings = super::schema::load_settings(tx)?;
+            super::schema::set_setting(tx, "fsrs_parameters", &json)?;
+            rebuild_memory(tx, &sched, settings.desired_retention)
+        })?;
+        Ok(OptimizeReport {
+            answers: log.len() as u64,
+            long_term_reviews: long_term,
+            parameters,
+            questions_rescheduled,
+        })
+    }
+
+    /// Recomputes the per-question memory cache from the review log with the current
+    /// parameters (e.g. after a restore, or to verify the cache). Returns the questions replayed.
+    pub fn rebuild_quiz_memory(&self) -> crate::Result<u64> {
+        self.store().write(|tx| {
+            let settings = super::schema::load_settings(tx)?;
+            let sched = Scheduler::new(super::schema::load_parameters(tx)?.as_deref())?;
+            rebuild_memory(tx, &sched, settings.desired_retention)
+        })
+    }
+}

@@ -50,7 +50,7 @@ fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
                  predicted_recall REAL,
                  session_id TEXT
              );
-             CREATE INDEX quiz_reviews_question ON quiz_reviews(question_id, seq);
+             CREATE INDEX quiz_reviews_question ON quiz_reviews(question_id, seq, correct);
              CREATE INDEX quiz_reviews_time ON quiz_reviews(answered_ms);
              CREATE TABLE quiz_memory (
                  question_id TEXT PRIMARY KEY,
@@ -68,7 +68,8 @@ fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
                  budget_seconds INTEGER NOT NULL,
                  finished_ms INTEGER,
                  correct INTEGER NOT NULL DEFAULT 0,
-                 answered INTEGER NOT NULL DEFAULT 0
+                 answered INTEGER NOT NULL DEFAULT 0,
+                 abandoned INTEGER NOT NULL DEFAULT 0
              );
              CREATE INDEX quiz_sessions_open ON quiz_sessions(finished_ms, created_ms);
              CREATE TABLE quiz_session_items (

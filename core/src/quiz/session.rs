@@ -172,6 +172,10 @@ pub struct AnswerOutcome {
     pub retired: bool,
     /// The session this answer finished, if any.
     pub session_completed: Option<SessionSummary>,
+    /// Why the answer's xAPI statement could not be queued, if it could not (e.g. the queue
+    /// refused its timestamp). The answer itself is recorded either way: tracking never costs
+    /// the learner an answer.
+    pub tracking_error: Option<String>,
 }
 
 struct DueRow {
@@ -372,6 +376,11 @@ impl crate::Microlearn {
                 let items = load_items(tx, &picked, &answered)?;
                 return Ok(session_from(id, created, b.max(0) as u32, items));
             }
+            // An unfinished session from an earlier day is abandoned (closed, earns nothing).
+            tx.execute(
+                "UPDATE quiz_sessions SET abandoned = 1, finished_ms = ?1 WHERE finished_ms IS NULL",
+                [now_ms],
+            )?;
             let picked = build(tx, budget, now)?;
             let id = uuid::Uuid::new_v4().to_string();
             tx.execute(
@@ -569,7 +578,7 @@ fn answer_in(
         Some(response_ms as f64 / 1000.0),
     );
     st.timestamp = Some(stamp.clone());
-    xapi::enqueue_in(tx, &st)?;
+    let mut tracking_error = enqueue_best_effort(tx, &st);
 
     let mut session_completed = None;
     if let Some((sid, pos)) = session {
@@ -605,7 +614,7 @@ fn answer_in(
                     r
                 });
                 done.timestamp = Some(stamp);
-                xapi::enqueue_in(tx, &done)?;
+                tracking_error = tracking_error.or(enqueue_best_effort(tx, &done));
             }
             session_completed = Some(SessionSummary {
                 id: sid,
@@ -625,5 +634,24 @@ fn answer_in(
         interval_days: next.interval_days,
         retired,
         session_completed,
+        tracking_error,
     })
+}
+
+/// Queues `statement` inside the answer's transaction, under a savepoint so that a refused or
+/// failed statement rolls back alone and never takes the answer with it. Returns the error text.
+fn enqueue_best_effort(tx: &Transaction<'_>, statement: &xapi::model::Statement) -> Option<String> {
+    if let Err(e) = tx.execute_batch("SAVEPOINT quiz_xapi") {
+        return Some(e.to_string());
+    }
+    match xapi::enqueue_in(tx, statement) {
+        Ok(_) => tx
+            .execute_batch("RELEASE quiz_xapi")
+            .err()
+            .map(|e| e.to_string()),
+        Err(e) => {
+            let _ = tx.execute_batch("ROLLBACK TO quiz_xapi; RELEASE quiz_xapi");
+            Some(e.to_string())
+        }
+    }
 }

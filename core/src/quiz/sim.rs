@@ -41,8 +41,13 @@ pub struct SimConfig {
     pub est_seconds: u32,
     /// Desired retention.
     pub desired_retention: f32,
-    /// Random seed (the run is deterministic).
+    /// Random seed (the run is deterministic; each learner has its own stream).
     pub seed: u64,
+    /// Fit each learner's own FSRS parameters (`fsrs::compute_parameters`) on their answers so
+    /// far at the start of this day (0-based), then reschedule with them.
+    pub optimize_on_day: Option<u32>,
+    /// Only reviews on or after this day (0-based) count in the log loss and calibration.
+    pub score_from_day: u32,
 }
 
 impl Default for SimConfig {
@@ -57,6 +62,8 @@ impl Default for SimConfig {
             est_seconds: 12,
             desired_retention: 0.9,
             seed: 7,
+            optimize_on_day: None,
+            score_from_day: 0,
         }
     }
 }
@@ -85,8 +92,10 @@ pub struct SimReport {
     pub answers: u64,
     /// Log loss of FSRS's predicted recall against the simulated outcomes.
     pub log_loss: f64,
-    /// Log loss of always predicting the observed mean recall (a baseline to beat).
+    /// Log loss of always predicting the observed mean recall (a constant baseline).
     pub baseline_log_loss: f64,
+    /// Log loss of the true recall probabilities (the floor no model can beat).
+    pub oracle_log_loss: f64,
     /// Root mean square calibration error over the bins (weighted by reviews).
     pub rmse_bins: f64,
     /// Calibration table, 10 bins.
@@ -95,6 +104,8 @@ pub struct SimReport {
     pub divergent_share_by_day: Vec<f64>,
     /// First day (1-based) on which most learners' sessions differ from the most common one.
     pub days_until_divergence: Option<u32>,
+    /// Learners whose own parameters were fitted (see `optimize_on_day`).
+    pub learners_optimized: u64,
     /// Share of all answers that were right.
     pub mean_accuracy: f64,
 }
@@ -119,21 +130,39 @@ fn sigmoid(x: f64) -> f64 {
 
 /// Runs the simulation.
 pub fn run(cfg: &SimConfig) -> Result<SimReport, QuizError> {
-    let sched = Scheduler::default();
     let mut rng = StdRng::seed_from_u64(cfg.seed);
     let n_q = cfg.topics * cfg.questions_per_topic;
     let beta: Vec<f64> = (0..n_q).map(|_| 0.8 * normal(&mut rng)).collect();
     let topic_of = |q: usize| q / cfg.questions_per_topic.max(1);
     let mut sessions_by_day: Vec<Vec<u64>> = vec![vec![]; cfg.days as usize];
+    let mut optimized = 0u64;
+    let mut oracle_sum = 0.0;
     let (mut ll_sum, mut reviews, mut answers, mut recalled, mut correct_all) =
         (0.0, 0u64, 0u64, 0u64, 0u64);
     let mut bins = vec![(0u64, 0.0f64, 0.0f64); 10];
-    for _ in 0..cfg.learners {
+    for learner in 0..cfg.learners {
+        let mut rng = StdRng::seed_from_u64(
+            cfg.seed ^ (learner as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+        );
+        let mut sched = Scheduler::default();
+        let mut log: Vec<Vec<(f64, Rating)>> = vec![vec![]; n_q];
         let theta = normal(&mut rng);
         let hour = 0.25 + 0.2 * rng.random::<f64>();
         let mut items: Vec<Option<Item>> = vec![None; n_q];
         for day in 0..cfg.days {
             let now = day as f64 + hour;
+            if cfg.optimize_on_day == Some(day)
+                && let Some(fitted) = fit_learner(&log, cfg.desired_retention)?
+            {
+                sched = fitted;
+                optimized += 1;
+                for (q, h) in log.iter().enumerate() {
+                    if let (Some(it), Some(mem)) = (items[q].as_mut(), replay(&sched, h, cfg)?) {
+                        it.mem = mem.0;
+                        it.due = mem.1;
+                    }
+                }
+            }
             // Session selection, as in production.
             let mut due = vec![];
             let mut r_sum = vec![0.0f32; cfg.topics];
@@ -195,11 +224,14 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, QuizError> {
                     Some(it) => (Some(it.mem), (now - it.last) as f32),
                     None => (None, 0.0),
                 };
-                if let Some(it) = prev {
+                log[q].push((now, rating));
+                if let Some(it) = prev.filter(|_| day >= cfg.score_from_day) {
                     let pred =
                         f64::from(sched.retrievability(it.mem, elapsed)).clamp(1e-4, 1.0 - 1e-4);
                     let y = if right { 1.0 } else { 0.0 };
                     ll_sum -= y * pred.ln() + (1.0 - y) * (1.0 - pred).ln();
+                    let pt = p.clamp(1e-4, 1.0 - 1e-4);
+                    oracle_sum -= y * pt.ln() + (1.0 - y) * (1.0 - pt).ln();
                     reviews += 1;
                     recalled += u64::from(right);
                     let b = ((pred * 10.0) as usize).min(9);
@@ -277,6 +309,11 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, QuizError> {
             f64::NAN
         },
         baseline_log_loss,
+        oracle_log_loss: if reviews > 0 {
+            oracle_sum / reviews as f64
+        } else {
+            f64::NAN
+        },
         rmse_bins: if reviews > 0 {
             (se / reviews as f64).sqrt()
         } else {
@@ -285,10 +322,61 @@ pub fn run(cfg: &SimConfig) -> Result<SimReport, QuizError> {
         calibration,
         divergent_share_by_day,
         days_until_divergence,
+        learners_optimized: optimized,
         mean_accuracy: if answers > 0 {
             correct_all as f64 / answers as f64
         } else {
             0.0
         },
     })
+}
+
+/// Fits one learner's parameters from their answers; `None` when the fit fails (too little data).
+fn fit_learner(
+    log: &[Vec<(f64, Rating)>],
+    _retention: f32,
+) -> Result<Option<Scheduler>, QuizError> {
+    let mut items = vec![];
+    for h in log {
+        let mut reviews = vec![];
+        let mut prev: Option<f64> = None;
+        for &(t, r) in h {
+            let delta_t = prev.map(|p| (t - p).max(0.0).floor() as u32).unwrap_or(0);
+            reviews.push(fsrs::FSRSReview {
+                rating: r as u32,
+                delta_t,
+            });
+            if reviews.len() >= 2 && reviews.iter().any(|r| r.delta_t > 0) {
+                items.push(fsrs::FSRSItem {
+                    reviews: reviews.clone(),
+                });
+            }
+            prev = Some(t);
+        }
+    }
+    if items.is_empty() {
+        return Ok(None);
+    }
+    match super::scheduler::compute_parameters(items) {
+        Ok(p) => Scheduler::new(Some(&p)).map(Some),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Replays one question's answers with `sched`: (memory, due day).
+fn replay(
+    sched: &Scheduler,
+    h: &[(f64, Rating)],
+    cfg: &SimConfig,
+) -> Result<Option<(MemoryState, f64)>, QuizError> {
+    let mut state: Option<(MemoryState, f64, f64)> = None;
+    for &(t, r) in h {
+        let (mem, elapsed) = match state {
+            Some((m, last, _)) => (Some(m), (t - last) as f32),
+            None => (None, 0.0),
+        };
+        let next = sched.review(mem, elapsed, r, cfg.desired_retention)?;
+        state = Some((next.memory, t, t + f64::from(next.interval_days)));
+    }
+    Ok(state.map(|(m, _, due)| (m, due)))
 }

@@ -90,7 +90,7 @@ fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
 }
 
 /// The text of a card's tags and topics column.
-fn tags_text(card: &Card) -> String {
+pub(crate) fn tags_text(card: &Card) -> String {
     let mut seen: Vec<&str> = vec![];
     for t in card.tags.iter().chain(&card.topics) {
         if !seen.iter().any(|s| s.eq_ignore_ascii_case(t)) {
@@ -100,8 +100,17 @@ fn tags_text(card: &Card) -> String {
     seen.join(" ")
 }
 
+/// The text of a card's summary column: summary and objective.
+pub(crate) fn summary_text(card: &Card) -> String {
+    if card.objective.is_empty() {
+        card.summary.clone()
+    } else {
+        format!("{}\n{}", card.summary, card.objective)
+    }
+}
+
 /// The text of a card's quiz column: questions, choices, explanations.
-fn quiz_text(card: &Card) -> String {
+pub(crate) fn quiz_text(card: &Card) -> String {
     let mut s = String::new();
     for q in &card.questions {
         s.push_str(&q.stem);
@@ -159,11 +168,7 @@ pub fn on_cards_changed(
             ],
             |r| r.get(0),
         )?;
-        let summary = if card.objective.is_empty() {
-            card.summary.clone()
-        } else {
-            format!("{}\n{}", card.summary, card.objective)
-        };
+        let summary = summary_text(card);
         put_fts.execute(params![
             doc,
             card.title,

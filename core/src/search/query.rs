@@ -27,6 +27,8 @@ pub struct Group {
     pub word: String,
     /// FTS5 terms, already quoted (`"w"` or `"w"*`).
     pub terms: Vec<String>,
+    /// The same terms unquoted, with whether each is a prefix (for highlighting).
+    pub raw: Vec<(String, bool)>,
     /// Upper bound of the cards matching this group (sum of document frequencies).
     pub df_estimate: u64,
     /// Whether the word as typed is known (directly, by stem or as a prefix).
@@ -60,9 +62,11 @@ pub fn quote(token: &str, prefix: bool) -> String {
     s
 }
 
-fn push_term(g: &mut Group, term: String) {
+fn push_term(g: &mut Group, word: &str, prefix: bool) {
+    let term = quote(word, prefix);
     if !g.terms.contains(&term) {
         g.terms.push(term);
+        g.raw.push((word.to_owned(), prefix));
     }
 }
 
@@ -76,6 +80,7 @@ pub fn plan(q: &QueryWords, vocab: &Vocab) -> Plan {
         let mut g = Group {
             word: w.clone(),
             terms: vec![],
+            raw: vec![],
             df_estimate: 0,
             known: false,
             correction: None,
@@ -84,7 +89,7 @@ pub fn plan(q: &QueryWords, vocab: &Vocab) -> Plan {
             // One or two letters: the most frequent completions, as whole words, keep it fast.
             for c in vocab.prefix_top(w, MAX_SHORT_COMPLETIONS) {
                 g.df_estimate += c.df;
-                push_term(&mut g, quote(&c.word, false));
+                push_term(&mut g, &c.word, false);
                 g.known = true;
             }
         } else if is_prefix && vocab.has_prefix(w) {
@@ -94,7 +99,7 @@ pub fn plan(q: &QueryWords, vocab: &Vocab) -> Plan {
                 .iter()
                 .map(|c| c.df)
                 .sum();
-            push_term(&mut g, quote(w, true));
+            push_term(&mut g, w, true);
         } else {
             let df = vocab
                 .df(w)
@@ -104,14 +109,14 @@ pub fn plan(q: &QueryWords, vocab: &Vocab) -> Plan {
             if df > 0 {
                 g.known = true;
                 g.df_estimate = df;
-                push_term(&mut g, quote(w, false));
+                push_term(&mut g, w, false);
                 // A rare word that is one edit from a much more common one is likely a typo
                 // that happens to be in the catalog (e.g. a misspelling inside a card).
                 if df <= 2 && budget > 0 {
                     for c in vocab.fuzzy(w, 1, false, MAX_CORRECTIONS) {
                         if c.df >= 20 * df {
                             g.df_estimate += c.df;
-                            push_term(&mut g, quote(&c.word, false));
+                            push_term(&mut g, &c.word, false);
                         }
                     }
                 }
@@ -127,7 +132,7 @@ pub fn plan(q: &QueryWords, vocab: &Vocab) -> Plan {
                     let best_distance = best.distance;
                     for c in cands.iter().filter(|c| c.distance == best_distance) {
                         g.df_estimate += c.df;
-                        push_term(&mut g, quote(&c.word, false));
+                        push_term(&mut g, &c.word, false);
                     }
                 }
             }
@@ -159,6 +164,14 @@ impl Plan {
     pub fn or_expr(&self) -> Option<String> {
         let parts: Vec<String> = self.groups.iter().filter_map(Group::expr).collect();
         (!parts.is_empty()).then(|| parts.join(" OR "))
+    }
+
+    /// Every term of every group, unquoted, for highlighting.
+    pub fn highlight_terms(&self) -> Vec<(String, bool)> {
+        self.groups
+            .iter()
+            .flat_map(|g| g.raw.iter().cloned())
+            .collect()
     }
 
     /// Matchable groups.

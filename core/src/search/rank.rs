@@ -2,9 +2,9 @@
 //! hook for learner signals.
 //!
 //! *Ranking:* FTS5 bm25 with weights title 10, tags 6, summary/objective 2, body 1, quiz 1. Cards
-//! matching every word (AND) rank above cards matching only some (OR fallback, run only when the
-//! AND query leaves the page short), so a missing or unknown word degrades the ranking instead of
-//! emptying it.
+//! matching every word rank above cards matching all but one (the query is relaxed one word at a
+//! time, most frequent word first, only when all words leave the page short), so a missing or
+//! unknown word degrades the ranking instead of emptying it.
 //!
 //! *Speed:* bm25 is computed for every matching row before sorting, which is what makes very
 //! broad queries (a one-letter prefix) slow. When the vocabulary says a query may match more than
@@ -28,8 +28,11 @@ use super::{
 pub const BROAD: u64 = 3000;
 /// Matches scored for a broad query.
 pub const SAMPLE: u32 = 300;
-/// Score bonus of a card that matches every query word over one that matches only some.
+/// Score bonus per word-count tier: a card matching every query word outranks one found only
+/// after dropping a word.
 pub const ALL_WORDS_BONUS: f64 = 100.0;
+/// Words dropped at most, one at a time, when all words together leave the page short.
+pub const MAX_RELAXATIONS: usize = 2;
 
 const BM25: &str = "bm25(search_fts, 10.0, 6.0, 2.0, 1.0, 1.0)";
 
@@ -110,32 +113,67 @@ fn run(
 }
 
 /// Runs `plan`: ranked `(doc, score)` candidates, best first, at most `fetch`.
+///
+/// All words first. If that leaves the page (`want`) short, the query is relaxed by dropping
+/// one word at a time, the least informative (most frequent) first, up to [`MAX_RELAXATIONS`]
+/// times; each relaxed AND stays narrow, unlike an OR of everything. Cards found by a query with
+/// fewer words score lower ([`ALL_WORDS_BONUS`] per tier). Only if nothing at all matched is the
+/// OR of all words tried.
 pub fn candidates(
     conn: &Connection,
     plan: &Plan,
     opts: &SearchOptions,
+    want: usize,
     fetch: usize,
 ) -> rusqlite::Result<Vec<(i64, f64)>> {
     let mut found = match plan.and_expr() {
         Some(expr) => run(conn, &expr, plan.and_estimate(), opts, fetch)?,
         None => return Ok(vec![]),
     };
+    let tiers = MAX_RELAXATIONS as f64 + 1.0;
     for hit in &mut found {
-        hit.1 += ALL_WORDS_BONUS;
+        hit.1 += tiers * ALL_WORDS_BONUS;
     }
-    if found.len() < fetch
-        && plan.matchable() > 1
-        && let Some(expr) = plan.or_expr()
-    {
-        for hit in run(conn, &expr, plan.or_estimate(), opts, fetch)? {
+    let matchable: Vec<usize> = (0..plan.groups.len())
+        .filter(|&i| !plan.groups[i].terms.is_empty())
+        .collect();
+    let mut drop_order = matchable.clone();
+    drop_order.sort_by(|&a, &b| plan.groups[b].df_estimate.cmp(&plan.groups[a].df_estimate));
+    let mut dropped: Vec<usize> = vec![];
+    for (tier, &d) in drop_order.iter().take(MAX_RELAXATIONS).enumerate() {
+        if found.len() >= want || matchable.len() - dropped.len() < 2 {
+            break;
+        }
+        dropped.push(d);
+        let keep: Vec<&query::Group> = matchable
+            .iter()
+            .filter(|i| !dropped.contains(i))
+            .map(|&i| &plan.groups[i])
+            .collect();
+        let expr = keep
+            .iter()
+            .filter_map(|g| g.expr())
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let estimate = keep.iter().map(|g| g.df_estimate).min().unwrap_or(0);
+        let bonus = (tiers - 1.0 - tier as f64) * ALL_WORDS_BONUS;
+        for mut hit in run(conn, &expr, estimate, opts, fetch)? {
             if found.len() >= fetch {
                 break;
             }
             if !found.iter().any(|f| f.0 == hit.0) {
+                hit.1 += bonus;
                 found.push(hit);
             }
         }
     }
+    if found.is_empty()
+        && matchable.len() > 1
+        && let Some(expr) = plan.or_expr()
+    {
+        found = run(conn, &expr, plan.or_estimate(), opts, fetch)?;
+    }
+    found.sort_by(|a, b| b.1.total_cmp(&a.1));
     Ok(found)
 }
 
@@ -201,10 +239,10 @@ fn search_in_snapshot(
     let plan = query::plan(words, &vocab);
     let want = opts.limit as usize;
     let fetch = (want * 2).max(20);
-    let mut found = candidates(conn, &plan, opts, fetch)?;
+    let mut found = candidates(conn, &plan, opts, want, fetch)?;
     apply_boosts(conn, &mut found)?;
     found.truncate(want);
-    let highlight = plan.or_expr().unwrap_or_default();
+    let highlight = plan.highlight_terms();
     let mut hits = Vec::with_capacity(found.len());
     for (doc, score) in found {
         if let Some(hit) = snippet::hit(conn, doc, score, &highlight, opts)? {

@@ -90,14 +90,26 @@ impl Vocab {
         let mut counts: HashMap<String, u64> = HashMap::new();
         let mut seen: Vec<String> = Vec::new();
         let mut stmt =
-            conn.prepare("SELECT title || ' ' || tags || ' ' || summary || ' ' || body || ' ' || quiz FROM search_fts")?;
+            conn.prepare("SELECT c.json FROM search_docs d JOIN cards c ON c.id = d.card_id")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
-            let text: String = row.get(0)?;
+            let json: String = row.get(0)?;
+            let Ok(card) = serde_json::from_str::<crate::content::Card>(&json) else {
+                continue;
+            };
             seen.clear();
-            seen.extend(
-                normalize::words(&text).filter(|w| w.chars().count() <= normalize::MAX_WORD_CHARS),
-            );
+            for text in [
+                card.title.as_str(),
+                &super::tags_text(&card),
+                &super::summary_text(&card),
+                &card.body,
+                &super::quiz_text(&card),
+            ] {
+                seen.extend(
+                    normalize::words(text)
+                        .filter(|w| w.chars().count() <= normalize::MAX_WORD_CHARS),
+                );
+            }
             seen.sort_unstable();
             seen.dedup();
             for w in seen.drain(..) {
