@@ -44,11 +44,16 @@ fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
     match from {
         0 => {
             tx.execute_batch(
-                "-- Full-text index, one row per card; rowid = search_docs.doc.
+                "-- Full-text index, one row per card; rowid = search_docs.doc. Contentless: the
+                -- text lives once, in cards.json (snippets and the vocabulary read it there).
+                -- Prefix index for 3 letters only: 1-2 letter prefixes are expanded from the
+                -- vocabulary, longer ones merge few terms.
                 CREATE VIRTUAL TABLE search_fts USING fts5(
                     title, tags, summary, body, quiz,
                     tokenize = 'porter unicode61 remove_diacritics 2',
-                    prefix = '1 2 3'
+                    prefix = '3',
+                    content = '',
+                    contentless_delete = 1
                 );
                 -- Card id and filter columns of each indexed card.
                 CREATE TABLE search_docs (
