@@ -20,6 +20,10 @@ use serde_json::json;
 use super::search_data::{self, Query, Rng};
 use crate::output::CmdResult;
 
+#[path = "search_latency.rs"]
+mod latency;
+use latency::percentile;
+
 /// Options of this benchmark.
 #[derive(Args)]
 pub struct SearchBench {
@@ -39,6 +43,13 @@ pub struct SearchBench {
     /// Keep the work folder (databases) and print the slowest keystrokes to stderr.
     #[arg(long)]
     pub keep: bool,
+    /// Latency only: skip the quality figures (for profiling).
+    #[arg(long)]
+    pub latency_only: bool,
+    /// Cards in the pathological catalog (33 distinct words; every card matches every query);
+    /// 0 skips it.
+    #[arg(long, default_value_t = 20_000)]
+    pub pathological_cards: usize,
     /// Random seed.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -137,16 +148,20 @@ fn quality(
     q
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
 fn r3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
+}
+
+/// Share of `qs` for which the search suggests a "did you mean".
+fn did_you_mean_rate(core: &Microlearn, qs: &[(String, String)]) -> f64 {
+    let n = qs
+        .iter()
+        .filter(|(q, _)| {
+            core.search(q, &SearchOptions::default())
+                .is_ok_and(|r| r.did_you_mean.is_some())
+        })
+        .count();
+    n as f64 / qs.len().max(1) as f64
 }
 
 /// Bytes of the search tables (dbstat when compiled in, else summed lengths).
@@ -248,18 +263,24 @@ fn run_in(work: &std::path::Path, archive: &std::path::Path, args: &SearchBench)
         .collect();
 
     // Quality on the tldr cards themselves.
-    let qdir = work.join("quality");
-    let core = Microlearn::open(&qdir)?;
-    core.import_cards(&cards)?;
-    let _ = ours(&core, "warm up");
-    let q_clean = quality(&core, &clean, ours);
-    let q_typo = quality(&core, &typo, ours);
-    let q_prefix = quality(&core, &prefix, ours);
-    let q_typo_prefix = quality(&core, &typo_prefix, ours);
-    let b_clean = quality(&core, &clean, baseline);
-    let b_typo = quality(&core, &typo, baseline);
-    let b_prefix = quality(&core, &prefix, baseline);
-    drop(core);
+    let (mut q_clean, mut q_typo, mut q_prefix, mut q_typo_prefix) = Default::default();
+    let (mut b_clean, mut b_typo, mut b_prefix) = Default::default();
+    let (mut dym_clean, mut dym_typo) = (0.0, 0.0);
+    if !args.latency_only {
+        let qdir = work.join("quality");
+        let core = Microlearn::open(&qdir)?;
+        core.import_cards(&cards)?;
+        let _ = ours(&core, "warm up");
+        q_clean = quality(&core, &clean, ours);
+        q_typo = quality(&core, &typo, ours);
+        q_prefix = quality(&core, &prefix, ours);
+        q_typo_prefix = quality(&core, &typo_prefix, ours);
+        b_clean = quality(&core, &clean, baseline);
+        b_typo = quality(&core, &typo, baseline);
+        b_prefix = quality(&core, &prefix, baseline);
+        dym_clean = did_you_mean_rate(&core, &clean);
+        dym_typo = did_you_mean_rate(&core, &typo);
+    }
 
     // Latency at --cards cards.
     let mut all = cards.clone();
@@ -283,6 +304,38 @@ fn run_in(work: &std::path::Path, archive: &std::path::Path, args: &SearchBench)
     let vocab_s = t.elapsed().as_secs_f64();
     let build_s = import_s + vocab_s;
     let index = index_bytes(&core);
+    // A sync that replaces the text of 100 indexed cards: index optimised, vocabulary rebuilt.
+    let changed: Vec<_> = all[..100.min(all.len())]
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            c.body.push_str("\nRevised.");
+            c
+        })
+        .collect();
+    let t = Instant::now();
+    core.import_cards(&changed)?;
+    let update_100_ms = t.elapsed().as_secs_f64() * 1000.0;
+    // A sync that adds 100 cards: merged into the stored vocabulary.
+    let extra = replicate(
+        &cards[..100.min(cards.len())],
+        200.min(cards.len() * 2),
+        &mut rng,
+    );
+    let extra: Vec<_> = extra
+        .into_iter()
+        .map(|mut c| {
+            c.id = format!("{}-extra", c.id);
+            c
+        })
+        .collect();
+    let t = Instant::now();
+    core.import_cards(&extra)?;
+    let add_100_ms = t.elapsed().as_secs_f64() * 1000.0;
+    drop(core);
+    // The app is launched again on the synced catalog.
+    let first_after_open_ms = latency::first_search_after_open(&ldir, "list files")?;
+    let core = Microlearn::open(&ldir)?;
 
     let mut sample: Vec<&str> = clean.iter().chain(&typo).map(|(t, _)| t.as_str()).collect();
     let mut picked = vec![];
@@ -290,34 +343,34 @@ fn run_in(work: &std::path::Path, archive: &std::path::Path, args: &SearchBench)
         let i = rng.below(sample.len());
         picked.push(sample.swap_remove(i));
     }
-    let (mut lat, mut short, mut base_lat) = (vec![], vec![], vec![]);
-    let mut slowest: Vec<(f64, String)> = vec![];
+    let _ = microlearn_core::search::rank::take_rows_read();
+    let rep = latency::replay(&core, &picked);
+    let mut base_lat = vec![];
     for q in &picked {
         let chars: Vec<char> = q.chars().collect();
         for n in 1..=chars.len() {
             let typed: String = chars[..n].iter().collect();
             let t = Instant::now();
-            let _ = core.search(&typed, &SearchOptions::default());
-            let ms = t.elapsed().as_secs_f64() * 1000.0;
-            lat.push(ms);
-            if args.keep {
-                slowest.push((ms, typed.clone()));
-            }
-            if n <= 2 {
-                short.push(ms);
-            }
-            let t = Instant::now();
             let _ = baseline(&core, &typed);
             base_lat.push(t.elapsed().as_secs_f64() * 1000.0);
         }
     }
-    slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
-    for (ms, q) in slowest.iter().take(25) {
-        eprintln!("slow: {ms:8.3} ms  {q:?}");
+    base_lat.sort_by(f64::total_cmp);
+    if args.keep {
+        for (ms, q) in &rep.slowest {
+            eprintln!("slow: {ms:8.3} ms  {q:?}");
+        }
     }
-    for v in [&mut lat, &mut short, &mut base_lat] {
-        v.sort_by(f64::total_cmp);
-    }
+    let patho = if args.pathological_cards > 0 {
+        Some(latency::pathological(
+            &work.join("pathological"),
+            args.pathological_cards,
+            &mut rng,
+        )?)
+    } else {
+        None
+    };
+    let (lat, short) = (&rep.wall, &rep.short);
 
     let figures = json!({
         "bench": "search",
@@ -333,10 +386,27 @@ fn run_in(work: &std::path::Path, archive: &std::path::Path, args: &SearchBench)
         "recall3_typo": r3(q_typo.r3()),
         "recall10_prefix": r3(q_prefix.r10()),
         "recall10_typo_prefix": r3(q_typo_prefix.r10()),
-        "p50_ms": r3(percentile(&lat, 0.5)),
-        "p99_ms": r3(percentile(&lat, 0.99)),
-        "max_ms": r3(percentile(&lat, 1.0)),
-        "p99_short_prefix_ms": r3(percentile(&short, 0.99)),
+        "p50_ms": r3(percentile(lat, 0.5)),
+        "p99_ms": r3(percentile(lat, 0.99)),
+        "max_ms": r3(percentile(lat, 1.0)),
+        "p99_short_prefix_ms": r3(percentile(short, 0.99)),
+    });
+    let more = json!({
+        "cpu_p50_ms": r3(percentile(&rep.cpu, 0.5)),
+        "cpu_p99_ms": r3(percentile(&rep.cpu, 0.99)),
+        "max_rows_read": rep.rows.last().copied().unwrap_or(0),
+        "first_search_after_open_ms": r3(first_after_open_ms),
+        "update_100_cards_ms": r3(update_100_ms),
+        "add_100_cards_ms": r3(add_100_ms),
+        "did_you_mean_rate_clean": r3(dym_clean),
+        "did_you_mean_rate_typo": r3(dym_typo),
+        "pathological_cards": patho.as_ref().map(|p| p.cards),
+        "pathological_words": patho.as_ref().map(|p| p.words),
+        "pathological_p99_ms": patho.as_ref().map(|p| r3(p.p99_ms)),
+        "pathological_max_ms": patho.as_ref().map(|p| r3(p.max_ms)),
+        "pathological_max_rows_read": patho.as_ref().map(|p| p.max_rows),
+    });
+    let rest = json!({
         "load_avg_1m": std::fs::read_to_string("/proc/loadavg").ok().and_then(|s| s.split_whitespace().next().and_then(|x| x.parse::<f64>().ok())),
         "index_bytes": index,
         "raw_text_bytes": raw_bytes,
@@ -351,6 +421,14 @@ fn run_in(work: &std::path::Path, archive: &std::path::Path, args: &SearchBench)
         "baseline_p50_ms": r3(percentile(&base_lat, 0.5)),
         "baseline_p99_ms": r3(percentile(&base_lat, 0.99)),
     });
+    let mut figures = figures;
+    if let Some(f) = figures.as_object_mut() {
+        for part in [more, rest] {
+            if let serde_json::Value::Object(m) = part {
+                f.extend(m);
+            }
+        }
+    }
     println!(
         "search bench: {} quality cards, {} latency cards",
         cards.len(),
@@ -372,19 +450,24 @@ fn run_in(work: &std::path::Path, archive: &std::path::Path, args: &SearchBench)
     row("recall10_typo_prefix", q_typo_prefix.r10(), None);
     row(
         "p50_ms",
-        percentile(&lat, 0.5),
+        percentile(lat, 0.5),
         Some(percentile(&base_lat, 0.5)),
     );
     row(
         "p99_ms",
-        percentile(&lat, 0.99),
+        percentile(lat, 0.99),
         Some(percentile(&base_lat, 0.99)),
     );
     row(
         "p99_short_prefix_ms (1-2 ch)",
-        percentile(&short, 0.99),
+        percentile(short, 0.99),
         None,
     );
+    row("cpu_p99_ms", percentile(&rep.cpu, 0.99), None);
+    row("first_search_after_open_ms", first_after_open_ms, None);
+    if let Some(p) = &patho {
+        row("pathological_max_ms", p.max_ms, None);
+    }
     row("index_MB", index as f64 / 1e6, None);
     row("raw_text_MB", raw_bytes as f64 / 1e6, None);
     row("build_s", build_s, None);

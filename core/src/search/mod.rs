@@ -1,7 +1,8 @@
 //! Micro-moment search over the offline catalog: instant, typo-tolerant, search-as-you-type.
 //!
 //! *Engine:* SQLite FTS5 (bundled, so no extra binary size) with the `porter unicode61
-//! remove_diacritics 2` tokenizer, a prefix index for 1–3 letters and bm25 with column weights
+//! remove_diacritics 2` tokenizer (no prefix index: prefixes are expanded from the vocabulary) and
+//! bm25 with column weights
 //! (title and tags above summary, body and quiz text), plus a term vocabulary in an `fst` map
 //! searched with Damerau–Levenshtein automata for typos. The measurements behind this choice are
 //! in `docs/search.md`.
@@ -12,7 +13,8 @@
 //!
 //! *In step with the catalog:* [`on_cards_changed`] is called by `content::apply_changes` in the
 //! catalog's transaction and updates the FTS rows incrementally with cached statements; it bumps
-//! a generation counter that invalidates the in-memory vocabulary ([`vocab::SearchCache`]).
+//! a generation counter and stores the vocabulary of that generation, so the in-memory copy
+//! ([`vocab::SearchCache`]) is reloaded, never rebuilt, after a change or an app launch.
 //!
 //! Files: [`normalize`] (folding, words, stems), [`vocab`] (fst + typos), [`query`] (safe plans),
 //! [`rank`] (SQL, filters, learner-signal boosts), [`snippet`] (highlights).
@@ -23,7 +25,7 @@ pub mod rank;
 pub mod snippet;
 pub mod vocab;
 
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use crate::{
@@ -36,7 +38,7 @@ pub use vocab::SearchCache;
 /// The search module's tables.
 pub static SCHEMA: ModuleSchema = ModuleSchema {
     name: "search",
-    version: 1,
+    version: 2,
     upgrade_from,
 };
 
@@ -76,22 +78,56 @@ fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
                     boost   REAL NOT NULL
                 );",
             )?;
-            // Index cards stored before this module existed.
-            let cards: Vec<Card> = {
-                let mut stmt = tx.prepare("SELECT json FROM cards")?;
-                let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-                let mut out = vec![];
-                for json in rows {
-                    if let Ok(card) = serde_json::from_str::<Card>(&json?) {
-                        out.push(card);
-                    }
-                }
-                out
-            };
+            // Cards stored before this module existed are indexed by the v2 step below.
+            Ok(())
+        }
+        1 => {
+            // v2: no FTS prefix index (prefixes are expanded to whole words from the
+            // vocabulary, which is cheaper than FTS5's prefix merges and keeps the index
+            // small), and the vocabulary stored with the generation it belongs to.
+            tx.execute_batch(
+                "DROP TABLE search_fts;
+                CREATE VIRTUAL TABLE search_fts USING fts5(
+                    title, tags, summary, body, quiz,
+                    tokenize = 'porter unicode61 remove_diacritics 2',
+                    content = '',
+                    contentless_delete = 1
+                );
+                -- Card id, filter columns and a hash of the indexed text of each card.
+                DROP TABLE search_docs;
+                CREATE TABLE search_docs (
+                    doc              INTEGER PRIMARY KEY,
+                    card_id          TEXT NOT NULL UNIQUE,
+                    format           TEXT NOT NULL,
+                    duration_seconds INTEGER NOT NULL,
+                    locale           TEXT NOT NULL,
+                    text_hash        INTEGER NOT NULL
+                );
+                -- The vocabulary fst (word -> cards containing it) of one generation.
+                CREATE TABLE search_vocab (
+                    id         INTEGER PRIMARY KEY CHECK (id = 1),
+                    generation INTEGER NOT NULL,
+                    fst        BLOB NOT NULL
+                );",
+            )?;
+            let cards = stored_cards(tx)?;
             on_cards_changed(tx, &cards, &[])
         }
         _ => Ok(()),
     }
+}
+
+/// Every card of the catalog (unreadable rows skipped), for (re)indexing in a migration.
+fn stored_cards(tx: &Transaction<'_>) -> rusqlite::Result<Vec<Card>> {
+    let mut stmt = tx.prepare("SELECT json FROM cards")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    let mut out = vec![];
+    for json in rows {
+        if let Ok(card) = serde_json::from_str::<Card>(&json?) {
+            out.push(card);
+        }
+    }
+    Ok(out)
 }
 
 /// The text of a card's tags and topics column.
@@ -130,7 +166,35 @@ pub(crate) fn quiz_text(card: &Card) -> String {
     s
 }
 
+/// A stable hash of the text a card contributes to the index: a new revision whose text did
+/// not change (a price, a media file) leaves the index and the vocabulary alone.
+fn text_hash(card: &Card) -> i64 {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [
+        card.title.as_str(),
+        &tags_text(card),
+        &summary_text(card),
+        &card.body,
+        &quiz_text(card),
+    ] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    let d = h.finalize();
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&d[..8]);
+    i64::from_le_bytes(b)
+}
+
 /// Keeps the search index in step with a catalog change, inside the catalog's transaction.
+///
+/// New or changed text is (re)indexed; cards whose indexed text is unchanged only get their
+/// filter columns updated. When indexed rows were deleted or replaced, the FTS index is
+/// optimised (merged into one segment) in the same transaction: FTS5's contentless-delete
+/// tombstones otherwise make every later query check each row against them (100 deletions
+/// at 50k cards made common-word queries 3× slower), and the stored vocabulary is rebuilt
+/// from the catalog. Pure additions are merged into the stored vocabulary.
 pub fn on_cards_changed(
     tx: &Transaction<'_>,
     upserts: &[Card],
@@ -139,20 +203,26 @@ pub fn on_cards_changed(
     if upserts.is_empty() && deletes.is_empty() {
         return Ok(());
     }
-    let mut find = tx.prepare_cached("SELECT doc FROM search_docs WHERE card_id = ?1")?;
+    let mut replaced_or_deleted = false;
+    let mut added: Vec<&Card> = vec![];
+    let mut find =
+        tx.prepare_cached("SELECT doc, text_hash FROM search_docs WHERE card_id = ?1")?;
     let mut del_fts = tx.prepare_cached("DELETE FROM search_fts WHERE rowid = ?1")?;
     let mut del_doc = tx.prepare_cached("DELETE FROM search_docs WHERE doc = ?1")?;
     for id in deletes {
-        let doc: Option<i64> = find.query_row([id], |r| r.get(0)).ok();
+        let doc: Option<i64> = find.query_row([id], |r| r.get(0)).optional()?;
         if let Some(doc) = doc {
+            replaced_or_deleted = true;
             del_fts.execute([doc])?;
             del_doc.execute([doc])?;
         }
     }
     let mut put_doc = tx.prepare_cached(
-        "INSERT INTO search_docs(card_id, format, duration_seconds, locale) VALUES (?1, ?2, ?3, ?4)
+        "INSERT INTO search_docs(card_id, format, duration_seconds, locale, text_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(card_id) DO UPDATE SET format = excluded.format,
-            duration_seconds = excluded.duration_seconds, locale = excluded.locale
+            duration_seconds = excluded.duration_seconds, locale = excluded.locale,
+            text_hash = excluded.text_hash
          RETURNING doc",
     )?;
     let mut put_fts = tx.prepare_cached(
@@ -160,8 +230,15 @@ pub fn on_cards_changed(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     for card in upserts {
-        let existed: Option<i64> = find.query_row([&card.id], |r| r.get(0)).ok();
-        if let Some(doc) = existed {
+        let hash = text_hash(card);
+        let existed: Option<(i64, i64)> = find
+            .query_row([&card.id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let unchanged = existed.is_some_and(|(_, h)| h == hash);
+        if let Some((doc, _)) = existed
+            && !unchanged
+        {
+            replaced_or_deleted = true;
             del_fts.execute([doc])?;
         }
         let doc: i64 = put_doc.query_row(
@@ -169,10 +246,17 @@ pub fn on_cards_changed(
                 card.id,
                 card.format.as_str(),
                 card.duration_seconds,
-                card.locale.to_lowercase()
+                card.locale.to_lowercase(),
+                hash
             ],
             |r| r.get(0),
         )?;
+        if unchanged {
+            continue;
+        }
+        if existed.is_none() {
+            added.push(card);
+        }
         let summary = summary_text(card);
         put_fts.execute(params![
             doc,
@@ -183,9 +267,15 @@ pub fn on_cards_changed(
             quiz_text(card)
         ])?;
     }
-    tx.prepare_cached("UPDATE search_meta SET value = value + 1 WHERE key = 'generation'")?
-        .execute([])?;
-    Ok(())
+    if replaced_or_deleted {
+        tx.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')", [])?;
+    }
+    let generation: i64 = tx
+        .prepare_cached(
+            "UPDATE search_meta SET value = value + 1 WHERE key = 'generation' RETURNING value",
+        )?
+        .query_row([], |r| r.get(0))?;
+    vocab::update_in_tx(tx, generation, &added, replaced_or_deleted)
 }
 
 /// The index generation: changes whenever the catalog changes.

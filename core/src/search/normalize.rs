@@ -16,6 +16,11 @@ pub const MAX_QUERY_BYTES: usize = 1024;
 
 /// Lowercases and strips accents (NFKD, combining marks dropped).
 pub fn fold(s: &str) -> String {
+    // Fast path: ASCII needs no decomposition (most catalog text; keeps vocabulary builds and
+    // snippets cheap).
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     s.nfkd()
         .filter(|c| !is_combining(*c))
         .flat_map(char::to_lowercase)

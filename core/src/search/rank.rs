@@ -6,38 +6,68 @@
 //! time, most frequent word first, only when all words leave the page short), so a missing or
 //! unknown word degrades the ranking instead of emptying it.
 //!
-//! *Speed:* bm25 is computed for every matching row before sorting, which is what makes very
-//! broad queries (a one-letter prefix) slow. When the vocabulary says a query may match more than
-//! [`BROAD`] cards, the first [`SAMPLE`] matches are scored instead of all of them: a one- or
-//! two-letter prefix is a hint, not yet a question, and the next keystroke narrows it.
+//! *Bounded work:* no statement sorts in SQL. `ORDER BY bm25` scores every matching row before
+//! returning the first (5–40 ms for a common word at 50k cards, minutes on a catalog where every
+//! card matches every query); instead each statement reads at most [`CAP`] matches in index order
+//! with their bm25 score and Rust sorts them. When a statement is cut at the cap (a broad query),
+//! the same words restricted to titles and tags are read too (also capped) and rank first, so the
+//! card whose title says it is not lost behind the first [`CAP`] body matches. A query runs at most
+//! [`MAX_STATEMENTS`] statements, so its rows read are bounded by `MAX_STATEMENTS * CAP`
+//! whatever the catalog; [`take_rows_read`] counts them for tests and benches.
+//!
+//! *One- and two-letter words being typed* expand to their most frequent completions, whose
+//! doclists cover much of the catalog: scoring them (bm25 reads every doclist in full for its
+//! IDF) would cost milliseconds and say little. They only filter: cards that also match the
+//! completions get [`PREFIX_BONUS`]; alone, they list title matches in index order.
 //!
 //! *Learner signals:* `search_boosts(card_id, boost)` holds an additive boost per card (recently
 //! opened, popular …), applied to the candidates before the page is cut. It is empty until a
 //! module fills it; [`set_boosts`] is the documented entry point.
+
+use std::cell::Cell;
 
 use rusqlite::{Connection, Transaction, params};
 
 use super::{
     SearchCache, SearchOptions, SearchResults, generation,
     normalize::QueryWords,
-    query::{self, Plan},
+    query::{self, Group, Plan},
     snippet,
 };
 
-/// Estimated matches above which a query is scored on a sample (see the module docs).
-pub const BROAD: u64 = 3000;
-/// Matches scored for a broad query.
-pub const SAMPLE: u32 = 300;
+/// Matches read per statement at most.
+pub const CAP: usize = 400;
+/// Statements one query runs at most (all words, title tier, two relaxations, the OR fallback,
+/// the short-prefix filter).
+pub const MAX_STATEMENTS: usize = 6;
 /// Score bonus per word-count tier: a card matching every query word outranks one found only
 /// after dropping a word.
 pub const ALL_WORDS_BONUS: f64 = 100.0;
+/// Score bonus of a title or tags match when a query was cut at [`CAP`].
+pub const TITLE_BONUS: f64 = 50.0;
+/// Score bonus of a card that also matches a one- or two-letter word being typed.
+pub const PREFIX_BONUS: f64 = 50.0;
 /// Words dropped at most, one at a time, when all words together leave the page short.
 pub const MAX_RELAXATIONS: usize = 2;
 
 const BM25: &str = "bm25(search_fts, 10.0, 6.0, 2.0, 1.0, 1.0)";
 
-fn sql(filtered: bool, ordered: bool) -> String {
-    let mut s = format!("SELECT search_fts.rowid, {BM25} AS s FROM search_fts");
+thread_local! {
+    static ROWS_READ: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Index rows read by searches on this thread since the last call (instrumentation: proves the
+/// work per query is bounded; see the module docs).
+pub fn take_rows_read() -> u64 {
+    ROWS_READ.with(|c| c.replace(0))
+}
+
+fn sql(filtered: bool, scored: bool) -> String {
+    let mut s = if scored {
+        format!("SELECT search_fts.rowid, {BM25} FROM search_fts")
+    } else {
+        "SELECT search_fts.rowid, 0.0 FROM search_fts".to_owned()
+    };
     if filtered {
         s.push_str(
             " JOIN search_docs d ON d.doc = search_fts.rowid
@@ -55,9 +85,6 @@ fn sql(filtered: bool, ordered: bool) -> String {
     } else {
         s.push_str(" WHERE search_fts MATCH ?1");
     }
-    if ordered {
-        s.push_str(" ORDER BY s");
-    }
     s.push_str(" LIMIT ?2");
     s
 }
@@ -70,24 +97,26 @@ fn is_filtered(opts: &SearchOptions) -> bool {
         || opts.downloaded_only
 }
 
-/// Runs one MATCH expression; returns `(doc, score)` best first, at most `fetch`.
+/// The rows of one statement: `(doc, score)` best first, and whether it was cut at the cap.
+struct Matches {
+    rows: Vec<(i64, f64)>,
+    capped: bool,
+}
+
+/// Runs one MATCH expression, reading at most `cap` rows; with `scored`, each row's bm25
+/// (negated: higher is better) and sorted best first, else in index order with score 0.
 fn run(
     conn: &Connection,
     expr: &str,
-    estimate: u64,
     opts: &SearchOptions,
-    fetch: usize,
-) -> rusqlite::Result<Vec<(i64, f64)>> {
+    scored: bool,
+    cap: usize,
+) -> rusqlite::Result<Matches> {
     let filtered = is_filtered(opts);
-    let ordered = estimate <= BROAD;
-    let mut stmt = conn.prepare_cached(&sql(filtered, ordered))?;
-    let limit = if ordered {
-        fetch as i64
-    } else {
-        i64::from(SAMPLE)
-    };
+    let mut stmt = conn.prepare_cached(&sql(filtered, scored))?;
+    let limit = cap as i64;
     let map = |r: &rusqlite::Row<'_>| Ok((r.get::<_, i64>(0)?, -r.get::<_, f64>(1)?));
-    let mut out: Vec<(i64, f64)> = if filtered {
+    let mut rows: Vec<(i64, f64)> = if filtered {
         stmt.query_map(
             params![
                 expr,
@@ -105,11 +134,31 @@ fn run(
         stmt.query_map(params![expr, limit], map)?
             .collect::<rusqlite::Result<_>>()?
     };
-    if !ordered {
-        out.sort_by(|a, b| b.1.total_cmp(&a.1));
-        out.truncate(fetch);
+    ROWS_READ.with(|c| c.set(c.get() + rows.len() as u64));
+    if scored {
+        rows.sort_by(|a, b| b.1.total_cmp(&a.1));
     }
-    Ok(out)
+    Ok(Matches {
+        capped: rows.len() >= cap,
+        rows,
+    })
+}
+
+fn and_of(groups: &[&Group]) -> Option<String> {
+    let parts: Vec<String> = groups.iter().filter_map(|g| g.expr()).collect();
+    (!parts.is_empty()).then(|| parts.join(" AND "))
+}
+
+/// Adds `rows` to `found` with `bonus`, skipping cards already there, up to `fetch` cards.
+fn merge(found: &mut Vec<(i64, f64)>, rows: Vec<(i64, f64)>, bonus: f64, fetch: usize) {
+    for (doc, score) in rows {
+        if found.len() >= fetch {
+            break;
+        }
+        if !found.iter().any(|f| f.0 == doc) {
+            found.push((doc, score + bonus));
+        }
+    }
 }
 
 /// Runs `plan`: ranked `(doc, score)` candidates, best first, at most `fetch`.
@@ -126,54 +175,84 @@ pub fn candidates(
     want: usize,
     fetch: usize,
 ) -> rusqlite::Result<Vec<(i64, f64)>> {
-    let mut found = match plan.and_expr() {
-        Some(expr) => run(conn, &expr, plan.and_estimate(), opts, fetch)?,
-        None => return Ok(vec![]),
-    };
-    let tiers = MAX_RELAXATIONS as f64 + 1.0;
-    for hit in &mut found {
-        hit.1 += tiers * ALL_WORDS_BONUS;
-    }
-    let matchable: Vec<usize> = (0..plan.groups.len())
-        .filter(|&i| !plan.groups[i].terms.is_empty())
+    let matchable: Vec<&Group> = plan.groups.iter().filter(|g| !g.terms.is_empty()).collect();
+    let short: Option<&Group> = matchable.iter().copied().find(|g| g.short_prefix);
+    let scoring: Vec<&Group> = matchable
+        .iter()
+        .copied()
+        .filter(|g| !g.short_prefix)
         .collect();
-    let mut drop_order = matchable.clone();
-    drop_order.sort_by(|&a, &b| plan.groups[b].df_estimate.cmp(&plan.groups[a].df_estimate));
+    if scoring.is_empty() {
+        // Only a one- or two-letter word being typed: title matches of its most frequent
+        // completions, in index order (plus learner boosts); the next keystroke decides.
+        return match short.and_then(Group::expr) {
+            Some(expr) => {
+                let title = format!("{{title tags}} : {expr}");
+                let mut m = run(conn, &title, opts, false, fetch)?;
+                if m.rows.is_empty() {
+                    m = run(conn, &expr, opts, false, fetch)?;
+                }
+                Ok(m.rows)
+            }
+            None => Ok(vec![]),
+        };
+    }
+    let tiers = MAX_RELAXATIONS as f64 + 1.0;
+    let mut found: Vec<(i64, f64)> = vec![];
+    let Some(all) = and_of(&scoring) else {
+        return Ok(vec![]);
+    };
+    let m = run(conn, &all, opts, true, CAP)?;
+    if m.capped {
+        // Broad: the cap saw only the first matches in index order; the words in titles and
+        // tags rank first so the card named by the query is not among the ones left unread.
+        let title = run(conn, &format!("{{title tags}} : ({all})"), opts, true, CAP)?;
+        merge(
+            &mut found,
+            title.rows,
+            tiers * ALL_WORDS_BONUS + TITLE_BONUS,
+            CAP,
+        );
+    }
+    merge(&mut found, m.rows, tiers * ALL_WORDS_BONUS, CAP);
+
+    let mut drop_order: Vec<usize> = (0..scoring.len()).collect();
+    drop_order.sort_by(|&a, &b| scoring[b].df_estimate.cmp(&scoring[a].df_estimate));
     let mut dropped: Vec<usize> = vec![];
     for (tier, &d) in drop_order.iter().take(MAX_RELAXATIONS).enumerate() {
-        if found.len() >= want || matchable.len() - dropped.len() < 2 {
+        if found.len() >= want || scoring.len() - dropped.len() < 2 {
             break;
         }
         dropped.push(d);
-        let keep: Vec<&query::Group> = matchable
-            .iter()
+        let keep: Vec<&Group> = (0..scoring.len())
             .filter(|i| !dropped.contains(i))
-            .map(|&i| &plan.groups[i])
+            .map(|i| scoring[i])
             .collect();
-        let expr = keep
-            .iter()
-            .filter_map(|g| g.expr())
-            .collect::<Vec<_>>()
-            .join(" AND ");
-        let estimate = keep.iter().map(|g| g.df_estimate).min().unwrap_or(0);
+        let Some(expr) = and_of(&keep) else {
+            break;
+        };
         let bonus = (tiers - 1.0 - tier as f64) * ALL_WORDS_BONUS;
-        for mut hit in run(conn, &expr, estimate, opts, fetch)? {
-            if found.len() >= fetch {
-                break;
-            }
-            if !found.iter().any(|f| f.0 == hit.0) {
-                hit.1 += bonus;
-                found.push(hit);
+        let rows = run(conn, &expr, opts, true, CAP)?.rows;
+        merge(&mut found, rows, bonus, CAP);
+    }
+    if found.is_empty() && scoring.len() > 1 {
+        let parts: Vec<String> = scoring.iter().filter_map(|g| g.expr()).collect();
+        found = run(conn, &parts.join(" OR "), opts, true, CAP)?.rows;
+    }
+    if let Some(short) = short
+        && let Some(with_short) = and_of(&[scoring.as_slice(), &[short]].concat())
+    {
+        // The one- or two-letter word being typed: cards that also match it come first.
+        let also = run(conn, &with_short, opts, false, CAP)?.rows;
+        for (doc, _) in also {
+            match found.iter_mut().find(|f| f.0 == doc) {
+                Some(f) => f.1 += PREFIX_BONUS,
+                None => found.push((doc, tiers * ALL_WORDS_BONUS + PREFIX_BONUS)),
             }
         }
     }
-    if found.is_empty()
-        && matchable.len() > 1
-        && let Some(expr) = plan.or_expr()
-    {
-        found = run(conn, &expr, plan.or_estimate(), opts, fetch)?;
-    }
     found.sort_by(|a, b| b.1.total_cmp(&a.1));
+    found.truncate(fetch);
     Ok(found)
 }
 
@@ -249,6 +328,7 @@ fn search_in_snapshot(
             hits.push(hit);
         }
     }
+    // Only when the query as typed matches nothing or almost nothing (see `Plan::did_you_mean`).
     let did_you_mean = plan.did_you_mean();
     Ok(SearchResults { hits, did_you_mean })
 }
