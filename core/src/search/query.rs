@@ -27,7 +27,7 @@ pub const MAX_FUZZY_COMPLETIONS: usize = 6;
 pub const MAX_PREFIX_COMPLETIONS: usize = 8;
 /// A completion is kept only if it is at most this many times rarer than the most frequent
 /// one (see [`plan`]).
-pub const PREFIX_DF_RATIO: u64 = 3;
+pub const PREFIX_DF_RATIO: u64 = 20;
 
 /// One query word's alternatives, ORed together.
 #[derive(Debug, Clone, PartialEq)]
