@@ -43,6 +43,11 @@ pub struct SearchBench {
     /// Keep the work folder (databases) and print the slowest keystrokes to stderr.
     #[arg(long)]
     pub keep: bool,
+    /// Write the quality catalog (`cards.jsonl`) and queries (`clean.tsv`, `typo.tsv`,
+    /// `prefix.tsv`, `typo_prefix.tsv`: query, tab, relevant card id) into this folder, to
+    /// compare versions with `microlearn import` and `microlearn search --stdin --json`.
+    #[arg(long)]
+    pub dump: Option<PathBuf>,
     /// Latency only: skip the quality figures (for profiling).
     #[arg(long)]
     pub latency_only: bool,
@@ -262,6 +267,24 @@ fn run_in(work: &std::path::Path, archive: &std::path::Path, args: &SearchBench)
         .map(|(t, id)| (search_data::as_prefix(t), id.clone()))
         .collect();
 
+    if let Some(dir) = &args.dump {
+        std::fs::create_dir_all(dir)?;
+        let mut jsonl = String::new();
+        for c in &cards {
+            jsonl.push_str(&serde_json::to_string(c)?);
+            jsonl.push('\n');
+        }
+        std::fs::write(dir.join("cards.jsonl"), jsonl)?;
+        for (name, qs) in [
+            ("clean", &clean),
+            ("typo", &typo),
+            ("prefix", &prefix),
+            ("typo_prefix", &typo_prefix),
+        ] {
+            let tsv: String = qs.iter().map(|(q, id)| format!("{q}\t{id}\n")).collect();
+            std::fs::write(dir.join(format!("{name}.tsv")), tsv)?;
+        }
+    }
     // Quality on the tldr cards themselves.
     let (mut q_clean, mut q_typo, mut q_prefix, mut q_typo_prefix) = Default::default();
     let (mut b_clean, mut b_typo, mut b_prefix) = Default::default();

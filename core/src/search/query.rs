@@ -24,10 +24,10 @@ pub const MAX_FUZZY_COMPLETIONS: usize = 6;
 /// returning a row (1–4 ms for a common prefix at 50k cards, and the Porter tokenizer stems the
 /// prefix itself: `"pas"*` searches `pa*`); whole words are read lazily and skip ahead in AND
 /// queries. A prefix is a hint: the next keystroke narrows it to the rarer words.
-pub const MAX_PREFIX_COMPLETIONS: usize = 8;
+pub const MAX_PREFIX_COMPLETIONS: usize = 5;
 /// A completion is kept only if it is at most this many times rarer than the most frequent
 /// one (see [`plan`]).
-pub const PREFIX_DF_RATIO: u64 = 20;
+pub const PREFIX_DF_RATIO: u64 = 10;
 
 /// One query word's alternatives, ORed together.
 #[derive(Debug, Clone, PartialEq)]

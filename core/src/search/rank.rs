@@ -37,7 +37,7 @@ use super::{
 
 /// Matches read per statement at most.
 pub const CAP: usize = 400;
-/// Statements one query runs at most (all words, title tier, two relaxations, the OR fallback,
+/// Statements one query runs at most (all words, title tier, two relaxations, the rare-words OR,
 /// the short-prefix filter).
 pub const MAX_STATEMENTS: usize = 6;
 /// Score bonus per word-count tier: a card matching every query word outranks one found only
@@ -164,10 +164,11 @@ fn merge(found: &mut Vec<(i64, f64)>, rows: Vec<(i64, f64)>, bonus: f64, fetch: 
 /// Runs `plan`: ranked `(doc, score)` candidates, best first, at most `fetch`.
 ///
 /// All words first. If that leaves the page (`want`) short, the query is relaxed by dropping
-/// one word at a time, the least informative (most frequent) first, up to [`MAX_RELAXATIONS`]
+/// one word at a time, uncertain words (typo corrections, the word being typed) first, then the
+/// least informative (most frequent), up to [`MAX_RELAXATIONS`]
 /// times; each relaxed AND stays narrow, unlike an OR of everything. Cards found by a query with
-/// fewer words score lower ([`ALL_WORDS_BONUS`] per tier). Only if nothing at all matched is the
-/// OR of all words tried.
+/// fewer words score lower ([`ALL_WORDS_BONUS`] per tier). If the page is still short, the OR of
+/// the rarest words (as many as the cap can score in full) fills it, lowest tier.
 pub fn candidates(
     conn: &Connection,
     plan: &Plan,
@@ -216,8 +217,16 @@ pub fn candidates(
     }
     merge(&mut found, m.rows, tiers * ALL_WORDS_BONUS, CAP);
 
+    // Uncertain words go first (a typo correction may be the wrong word; a word still being
+    // typed may be mistyped), then the least informative (most frequent).
     let mut drop_order: Vec<usize> = (0..scoring.len()).collect();
-    drop_order.sort_by(|&a, &b| scoring[b].df_estimate.cmp(&scoring[a].df_estimate));
+    let uncertain = |g: &Group| g.correction.is_some() || g.typing;
+    drop_order.sort_by(|&a, &b| {
+        let (ga, gb) = (scoring[a], scoring[b]);
+        uncertain(gb)
+            .cmp(&uncertain(ga))
+            .then(gb.df_estimate.cmp(&ga.df_estimate))
+    });
     let mut dropped: Vec<usize> = vec![];
     for (tier, &d) in drop_order.iter().take(MAX_RELAXATIONS).enumerate() {
         if found.len() >= want || scoring.len() - dropped.len() < 2 {
@@ -235,9 +244,24 @@ pub fn candidates(
         let rows = run(conn, &expr, opts, true, CAP)?.rows;
         merge(&mut found, rows, bonus, CAP);
     }
-    if found.is_empty() && scoring.len() > 1 {
-        let parts: Vec<String> = scoring.iter().filter_map(|g| g.expr()).collect();
-        found = run(conn, &parts.join(" OR "), opts, true, CAP)?.rows;
+    if found.len() < want && scoring.len() > 1 {
+        // Still short (a wrong word, or a correction that is not the right one): any of the
+        // rarest words, as many as fit in the cap together, so every card holding them is
+        // scored (bm25 ranks cards with more of them first). An OR of every word would match
+        // most of the catalog and leave the best card among the rows the cap does not read.
+        let mut by_df: Vec<&Group> = scoring.clone();
+        by_df.sort_by_key(|g| g.df_estimate);
+        let mut budget = 0;
+        let mut rare: Vec<String> = vec![];
+        for g in by_df {
+            if !rare.is_empty() && budget + g.df_estimate > CAP as u64 {
+                break;
+            }
+            budget += g.df_estimate;
+            rare.extend(g.expr());
+        }
+        let rows = run(conn, &rare.join(" OR "), opts, true, CAP)?.rows;
+        merge(&mut found, rows, 0.0, CAP);
     }
     if let Some(short) = short
         && let Some(with_short) = and_of(&[scoring.as_slice(), &[short]].concat())
