@@ -43,9 +43,12 @@ pub struct SearchBench {
     /// Keep the work folder (databases) and print the slowest keystrokes to stderr.
     #[arg(long)]
     pub keep: bool,
-    /// Write the quality catalog (`cards.jsonl`) and queries (`clean.tsv`, `typo.tsv`,
-    /// `prefix.tsv`, `typo_prefix.tsv`: query, tab, relevant card id) into this folder, to
-    /// compare versions with `microlearn import` and `microlearn search --stdin --json`.
+    /// Write the bench data into this folder and stop: the quality catalog (`cards.jsonl`) and
+    /// queries (`clean.tsv`, `typo.tsv`, `prefix.tsv`, `typo_prefix.tsv`: query, tab, relevant
+    /// card id), to compare versions with `microlearn import` and `microlearn search --stdin`;
+    /// and for the Kotlin FFI bench (`tests/bench-ffi`) the latency catalog of `--cards` cards
+    /// (`ffi-cards.tsv`: id, title, body, tags; tabs, newlines and backslashes escaped) and every
+    /// keystroke prefix of `--latency-queries` sampled queries (`keystrokes.txt`).
     #[arg(long)]
     pub dump: Option<PathBuf>,
     /// Latency only: skip the quality figures (for profiling).
@@ -155,6 +158,69 @@ fn quality(
 
 fn r3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
+}
+
+/// Escapes a TSV field: backslash, tab and newline as `\\`, `\t`, `\n`.
+fn tsv_field(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('\t', "\\t")
+        .replace('\n', "\\n")
+        .replace('\r', "")
+}
+
+/// Writes the files described at [`SearchBench::dump`].
+fn dump(
+    dir: &std::path::Path,
+    cards: &[microlearn_core::content::Card],
+    all: &[microlearn_core::content::Card],
+    sets: [&Vec<(String, String)>; 4],
+    args: &SearchBench,
+) -> CmdResult {
+    std::fs::create_dir_all(dir)?;
+    let mut jsonl = String::new();
+    for c in cards {
+        jsonl.push_str(&serde_json::to_string(c)?);
+        jsonl.push('\n');
+    }
+    std::fs::write(dir.join("cards.jsonl"), jsonl)?;
+    for (name, qs) in ["clean", "typo", "prefix", "typo_prefix"].iter().zip(sets) {
+        let tsv: String = qs.iter().map(|(q, id)| format!("{q}\t{id}\n")).collect();
+        std::fs::write(dir.join(format!("{name}.tsv")), tsv)?;
+    }
+    let mut tsv = String::new();
+    for c in all {
+        let fields = [&c.id, &c.title, &c.body, &c.tags.join(",")];
+        let line: Vec<String> = fields.iter().map(|f| tsv_field(f)).collect();
+        tsv.push_str(&line.join("\t"));
+        tsv.push('\n');
+    }
+    std::fs::write(dir.join("ffi-cards.tsv"), tsv)?;
+    // Clean and misspelled learner queries, typed one keystroke at a time (own seed, so the
+    // sample does not depend on the rest of the bench).
+    let mut rng = Rng(args.seed.wrapping_add(1).max(1));
+    let mut pool: Vec<&str> = sets[0]
+        .iter()
+        .chain(sets[1])
+        .map(|(q, _)| q.as_str())
+        .collect();
+    let mut keys = String::new();
+    for _ in 0..args.latency_queries {
+        if pool.is_empty() {
+            break;
+        }
+        let q = pool.swap_remove(rng.below(pool.len()));
+        let chars: Vec<char> = q.chars().collect();
+        for n in 1..=chars.len() {
+            keys.extend(&chars[..n]);
+            keys.push('\n');
+        }
+    }
+    std::fs::write(dir.join("keystrokes.txt"), keys)?;
+    println!(
+        "{}",
+        json!({"bench": "search", "dump": dir.display().to_string(), "cards": all.len()})
+    );
+    Ok(())
 }
 
 /// Share of `qs` for which the search suggests a "did you mean".
@@ -267,23 +333,17 @@ fn run_in(work: &std::path::Path, archive: &std::path::Path, args: &SearchBench)
         .map(|(t, id)| (search_data::as_prefix(t), id.clone()))
         .collect();
 
+    // The latency catalog: the tldr cards and replicas up to --cards.
+    let mut all = cards.clone();
+    all.extend(replicate(&cards, args.cards, &mut rng));
     if let Some(dir) = &args.dump {
-        std::fs::create_dir_all(dir)?;
-        let mut jsonl = String::new();
-        for c in &cards {
-            jsonl.push_str(&serde_json::to_string(c)?);
-            jsonl.push('\n');
-        }
-        std::fs::write(dir.join("cards.jsonl"), jsonl)?;
-        for (name, qs) in [
-            ("clean", &clean),
-            ("typo", &typo),
-            ("prefix", &prefix),
-            ("typo_prefix", &typo_prefix),
-        ] {
-            let tsv: String = qs.iter().map(|(q, id)| format!("{q}\t{id}\n")).collect();
-            std::fs::write(dir.join(format!("{name}.tsv")), tsv)?;
-        }
+        return dump(
+            dir,
+            &cards,
+            &all,
+            [&clean, &typo, &prefix, &typo_prefix],
+            args,
+        );
     }
     // Quality on the tldr cards themselves.
     let (mut q_clean, mut q_typo, mut q_prefix, mut q_typo_prefix) = Default::default();
@@ -306,8 +366,6 @@ fn run_in(work: &std::path::Path, archive: &std::path::Path, args: &SearchBench)
     }
 
     // Latency at --cards cards.
-    let mut all = cards.clone();
-    all.extend(replicate(&cards, args.cards, &mut rng));
     let raw_bytes: u64 = all
         .iter()
         .map(|c| {
