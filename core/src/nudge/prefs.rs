@@ -216,7 +216,7 @@ impl crate::Microlearn {
                      tentative = excluded.tentative",
             )?;
             for n in &plan.nudges {
-                let local_date = n.fire_window_start_utc.with_timezone(&tz).date_naive();
+                let local_date = tz.local_date(n.fire_window_start_utc);
                 ins.execute(params![
                     n.id,
                     n.category.as_str(),
