@@ -7,18 +7,72 @@
 //! stays on chrono):
 //!
 //! - Linux and macOS/iOS: the TZif files under `/usr/share/zoneinfo` (`TZDIR` overrides; on
-//!   Debian the `tzdata` package, installed by `tests/setup.d/05-tzdata.sh`);
-//! - Android: the concatenated `tzdata` file (`/apex/com.android.tzdata/etc/tz/tzdata`, updated
-//!   through Play system updates; then `$ANDROID_DATA/misc/zoneinfo/tzdata` and
-//!   `$ANDROID_ROOT/usr/share/zoneinfo/tzdata`).
+//!   Debian the `tzdata` package, installed by `tests/setup.d/05-tzdata.sh`); on Apple platforms
+//!   also `/var/db/timezone/zoneinfo`, the directory `/usr/share/zoneinfo` links to;
+//! - Android: the concatenated `tzdata` file of the time-zone APEX
+//!   (`/apex/com.android.tzdata/etc/tz/tzdata`, Android 10+, updated through Google Play system
+//!   updates) — tried first, since jiff 0.2 only knows the older locations — then jiff's own
+//!   (`/data/misc/zoneinfo/current/tzdata`, `/system/usr/share/zoneinfo/tzdata`).
 //!
 //! A name the database does not know, or a machine without a database, is a typed error
 //! ([`ZoneError`]), never a silent fall-back to UTC. Zones are looked up once per call and cached
 //! by jiff; conversions are a binary search over the zone's transitions.
 
+use std::sync::OnceLock;
+
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone as _, Utc};
-use jiff::tz::{AmbiguousOffset, Offset, TimeZone};
+use jiff::tz::{AmbiguousOffset, Offset, TimeZone, TimeZoneDatabase};
 use jiff::{Timestamp, civil};
+
+/// Where a time-zone database may be, tried in order before jiff's own search.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    /// A concatenated (Android) `tzdata` file.
+    #[cfg_attr(not(target_os = "android"), allow(dead_code))]
+    Concatenated(&'static str),
+    /// A zoneinfo directory of TZif files.
+    #[cfg_attr(not(target_vendor = "apple"), allow(dead_code))]
+    Dir(&'static str),
+}
+
+/// Tried before jiff's default search (`TZDIR`, `/usr/share/zoneinfo`, Android's older paths).
+#[cfg(target_os = "android")]
+const FIRST: &[Source] = &[Source::Concatenated(
+    "/apex/com.android.tzdata/etc/tz/tzdata",
+)];
+#[cfg(not(target_os = "android"))]
+const FIRST: &[Source] = &[];
+/// Tried when jiff's default search found nothing.
+#[cfg(target_vendor = "apple")]
+const FALLBACK: &[Source] = &[Source::Dir("/var/db/timezone/zoneinfo")];
+#[cfg(not(target_vendor = "apple"))]
+const FALLBACK: &[Source] = &[];
+
+/// The first non-empty database: `first`, then jiff's default search, then `fallback`.
+fn open_db(first: &[Source], fallback: &[Source]) -> TimeZoneDatabase {
+    let open = |s: &Source| {
+        match *s {
+            Source::Concatenated(p) => TimeZoneDatabase::from_concatenated_path(p),
+            Source::Dir(p) => TimeZoneDatabase::from_dir(p),
+        }
+        .ok()
+        .filter(|db| !db.is_definitively_empty())
+    };
+    if let Some(db) = first.iter().find_map(open) {
+        return db;
+    }
+    let db = TimeZoneDatabase::from_env();
+    if !db.is_definitively_empty() {
+        return db;
+    }
+    fallback.iter().find_map(open).unwrap_or(db)
+}
+
+/// The process-wide database, opened on first use (jiff caches zones and re-reads changed files).
+fn db() -> &'static TimeZoneDatabase {
+    static DB: OnceLock<TimeZoneDatabase> = OnceLock::new();
+    DB.get_or_init(|| open_db(FIRST, FALLBACK))
+}
 
 /// Why a time-zone name could not be resolved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,7 +105,7 @@ impl Zone {
         if name.eq_ignore_ascii_case("Etc/Unknown") {
             return Err(ZoneError::Unknown(name.to_owned()));
         }
-        let db = jiff::tz::db();
+        let db = db();
         match db.get(name) {
             Ok(tz) => Ok(Zone { tz }),
             Err(_) if db.is_definitively_empty() => Err(ZoneError::NoDatabase(name.to_owned())),
@@ -176,6 +230,21 @@ mod tests {
             ki.to_fixed(at("2026-01-01T00:00:00Z")).to_rfc3339(),
             "2026-01-01T14:00:00+14:00"
         );
+    }
+
+    #[test]
+    fn database_search_skips_missing_sources() {
+        let missing = [
+            Source::Concatenated("/nonexistent/tzdata"),
+            Source::Dir("/nonexistent/zoneinfo"),
+        ];
+        // Missing candidates fall through to jiff's search, then to the fallback list.
+        let db = open_db(&missing, &missing);
+        assert!(db.get("Europe/Berlin").is_ok());
+        let dir = std::env::var("TZDIR").unwrap_or_else(|_| "/usr/share/zoneinfo".into());
+        let dir: &'static str = Box::leak(dir.into_boxed_str());
+        let db = open_db(&[Source::Dir(dir)], &[]);
+        assert!(db.get("Asia/Kolkata").is_ok());
     }
 
     #[test]
