@@ -49,7 +49,8 @@ pub const AFTER_SESSION: Duration = Duration::hours(1);
 pub fn plan(input: &PlanInput) -> Result<NotificationPlan, NudgeError> {
     let tz = validate(input)?;
     let mut plan = NotificationPlan {
-        time_zone: input.schedule.time_zone.clone(),
+        // As the database spells it (lookups ignore ASCII case; the OS APIs do not).
+        time_zone: tz.name().to_owned(),
         ..NotificationPlan::default()
     };
     if input.days == 0 {

@@ -266,6 +266,19 @@ mod tests {
     }
 
     #[test]
+    fn names_come_back_as_the_database_spells_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let core = crate::Microlearn::open(dir.path()).expect("open");
+        let schedule = crate::nudge::Schedule {
+            time_zone: "europe/LONDON".into(),
+            ..Default::default()
+        };
+        core.set_nudge_schedule(&schedule).expect("set");
+        let stored = core.nudge_schedule().expect("read").expect("some");
+        assert_eq!(stored.time_zone, "Europe/London");
+    }
+
+    #[test]
     fn out_of_range_instants_do_not_panic() {
         let z = Zone::get("Europe/Paris").expect("zone");
         for t in [DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC] {
