@@ -25,14 +25,27 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 use xapi_common::{assert_exactly_once, lrs_url, statement, statements_for};
 
 /// In-flight rows in the database file, read without opening a core (which would recover them).
+/// Zero when the killed process did not get as far as creating the database or its tables.
 fn in_flight_on_disk(dir: &std::path::Path) -> u64 {
-    let conn = rusqlite::Connection::open_with_flags(
-        dir.join(microlearn_core::microlearn::DATABASE_FILE),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
-    )
-    .expect("open the database file");
+    let path = dir.join(microlearn_core::microlearn::DATABASE_FILE);
+    if !path.exists() {
+        return 0;
+    }
+    let conn =
+        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .expect("open the database file");
     conn.busy_timeout(Duration::from_secs(5))
         .expect("busy timeout");
+    let has_queue: bool = conn
+        .query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'xapi_queue'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("read the schema");
+    if !has_queue {
+        return 0;
+    }
     conn.query_row("SELECT count(*) FROM xapi_queue WHERE state = 1", [], |r| {
         r.get::<_, i64>(0)
     })
