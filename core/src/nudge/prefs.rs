@@ -127,9 +127,15 @@ impl crate::Microlearn {
             .unwrap_or_default())
     }
 
-    /// Saves the learner's work schedule and time zone (checked against the IANA database).
+    /// Saves the learner's work schedule and time zone (checked against the OS's IANA database;
+    /// stored as the database spells it, so `europe/london` is kept as `Europe/London`, a name
+    /// the shells can hand to `java.util.TimeZone` / Foundation unchanged).
     pub fn set_nudge_schedule(&self, schedule: &Schedule) -> Result<()> {
-        parse_tz(&schedule.time_zone)?;
+        let zone = parse_tz(&schedule.time_zone)?;
+        let schedule = &Schedule {
+            time_zone: zone.name().to_owned(),
+            ..schedule.clone()
+        };
         if let Some(s) = schedule
             .shifts
             .iter()
@@ -216,7 +222,7 @@ impl crate::Microlearn {
                      tentative = excluded.tentative",
             )?;
             for n in &plan.nudges {
-                let local_date = n.fire_window_start_utc.with_timezone(&tz).date_naive();
+                let local_date = tz.local_date(n.fire_window_start_utc);
                 ins.execute(params![
                     n.id,
                     n.category.as_str(),

@@ -142,11 +142,10 @@ impl QuizSettings {
         Ok(())
     }
 
-    /// The parsed time zone.
-    pub fn tz(&self) -> Result<chrono_tz::Tz, QuizError> {
-        self.time_zone.parse::<chrono_tz::Tz>().map_err(|_| {
-            QuizError::InvalidSetting(format!("unknown time zone {:?}", self.time_zone))
-        })
+    /// The parsed time zone, resolved against the OS time-zone database ([`crate::nudge::Zone`]).
+    pub fn tz(&self) -> Result<crate::nudge::Zone, QuizError> {
+        crate::nudge::Zone::get(&self.time_zone)
+            .map_err(|e| QuizError::InvalidSetting(e.to_string()))
     }
 }
 
