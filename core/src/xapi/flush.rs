@@ -8,7 +8,7 @@
 //!    `GET ?statementId=` that finds it);
 //! 2. anything unclear is resent with the **same id** (the LRS deduplicates ids), as the same
 //!    frozen batch;
-//! 3. one flush at a time per database ([`flush_lock`] in the process, an OS file lock across
+//! 3. one flush at a time per database (a mutex in the process, an OS file lock across
 //!    processes: [`super::flush_lock`]), and rows are claimed into a batch in one transaction, so
 //!    no two requests in flight hold the same statement.
 //!

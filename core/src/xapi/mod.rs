@@ -22,7 +22,7 @@
 pub mod builders;
 pub mod fault_injector;
 pub mod flush;
-mod flush_lock;
+pub mod flush_lock;
 pub mod formats;
 mod lrs_http;
 pub mod model;
