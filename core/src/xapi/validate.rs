@@ -157,23 +157,12 @@ pub(super) fn iri<'a>(v: &'a Value, path: &str) -> Result<&'a str, ValidationErr
 /// Validates a whole statement (as sent to `POST /statements`) for `version`.
 pub fn validate_statement(v: &Value, version: XapiVersion) -> R {
     let m = object(v, "statement")?;
-    only_keys(
-        m,
-        "",
-        &[
-            "id",
-            "actor",
-            "verb",
-            "object",
-            "result",
-            "context",
-            "timestamp",
-            "stored",
-            "authority",
-            "version",
-            "attachments",
-        ],
-    )?;
+    let allowed = [
+        BODY_KEYS.as_slice(),
+        &["id", "stored", "authority", "version"],
+    ]
+    .concat();
+    only_keys(m, "", &allowed)?;
     if let Some(id) = m.get("id") {
         uuid_value(id, "id")?;
     }
@@ -209,6 +198,17 @@ fn version_ok(s: &str, majors: &[&str]) -> bool {
                 .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
     })
 }
+
+/// The keys [`statement_body`] checks, allowed in statements and sub-statements alike.
+const BODY_KEYS: [&str; 7] = [
+    "actor",
+    "verb",
+    "object",
+    "result",
+    "context",
+    "timestamp",
+    "attachments",
+];
 
 /// The parts shared by statements and sub-statements.
 fn statement_body(m: &Map<String, Value>, path: &str, version: XapiVersion, sub: bool) -> R {
@@ -495,20 +495,7 @@ fn statement_object(
                     "a sub-statement cannot contain a sub-statement",
                 ));
             }
-            only_keys(
-                m,
-                path,
-                &[
-                    "objectType",
-                    "actor",
-                    "verb",
-                    "object",
-                    "result",
-                    "context",
-                    "timestamp",
-                    "attachments",
-                ],
-            )?;
+            only_keys(m, path, &[BODY_KEYS.as_slice(), &["objectType"]].concat())?;
             statement_body(m, path, version, true)?;
         }
     }
