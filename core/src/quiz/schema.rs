@@ -6,7 +6,7 @@
 //! state (rebuildable from the log). `quiz_questions` mirrors the catalog's questions; a deleted
 //! card only *retires* its questions (`retired = 1`) so old answers keep their meaning.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::QuizError;
@@ -150,18 +150,11 @@ impl QuizSettings {
 }
 
 pub(crate) fn get_setting(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached("SELECT value FROM quiz_settings WHERE key = ?1")?
-        .query_row([key], |r| r.get(0))
-        .optional()
+    crate::store::settings::get(conn, "quiz_settings", key)
 }
 
 pub(crate) fn set_setting(tx: &Transaction<'_>, key: &str, value: &str) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT INTO quiz_settings(key, value) VALUES (?1, ?2)
-         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        params![key, value],
-    )?;
-    Ok(())
+    crate::store::settings::put(tx, "quiz_settings", key, value)
 }
 
 /// The stored settings, or the defaults.
