@@ -1,10 +1,11 @@
 //! Link flags for the shipped cdylib.
 //!
-//! *Why:* the time-zone database (chrono-tz, used by nudge planning) and other static tables are
-//! full of pointers, i.e. relative relocations: ~1 MB of `.rela.dyn` at 24 bytes each. Packed
-//! relocations store them in a few kB. Android's linker reads `--pack-dyn-relocs=android`
-//! (API 23+, our minSdk is 24); glibc >= 2.36 reads RELR (`-z pack-relative-relocs`, binutils
-//! >= 2.38 / lld). Apple targets already use compact chained fixups.
+//! *Why:* static tables full of pointers (string tables, vtables, rustls/ring constants; until
+//! 2026-11 also chrono-tz's time-zone tables, now read from the OS) need one relative relocation
+//! each, 24 bytes apiece in `.rela.dyn`. Packed relocations store them in a few kB. Android's
+//! linker reads `--pack-dyn-relocs=android` (API 23+, our minSdk is 24); glibc >= 2.36 reads RELR
+//! (`-z pack-relative-relocs`, binutils >= 2.38 / lld). Apple targets already use compact chained
+//! fixups.
 
 fn main() {
     let target = std::env::var("TARGET").unwrap_or_default();

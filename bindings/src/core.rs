@@ -12,6 +12,7 @@ use std::sync::{Arc, RwLock};
 use microlearn_core as ml;
 
 use crate::{
+    convert::mirror,
     error::{MicrolearnError, Result},
     providers::{ConnectivityProvider, CredentialsProvider, NetworkState},
 };
@@ -37,15 +38,7 @@ pub struct Status {
     pub database_bytes: u64,
 }
 
-impl From<ml::Status> for Status {
-    fn from(s: ml::Status) -> Self {
-        Self {
-            data_dir: s.data_dir,
-            cards: s.cards,
-            database_bytes: s.database_bytes,
-        }
-    }
-}
+mirror!(struct ml::Status => Status { data_dir, cards, database_bytes });
 
 impl Microlearn {
     /// The open core, or `Closed` after [`Microlearn::shutdown`].

@@ -24,6 +24,7 @@
 
 pub mod cancel;
 pub mod content;
+mod convert;
 pub mod core;
 pub mod error;
 pub mod nudge;

@@ -5,10 +5,13 @@
 
 use std::time::SystemTime;
 
-use chrono::{DateTime, Utc};
 use microlearn_core::nudge as mn;
 
-use crate::{Microlearn, error::Result};
+use crate::{
+    Microlearn,
+    convert::{instant, into, mirror, vec},
+    error::Result,
+};
 
 /// What a nudge is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
@@ -173,208 +176,51 @@ pub struct NotificationPlan {
     pub skipped: Vec<Skipped>,
 }
 
-impl From<mn::NudgeCategory> for NudgeCategory {
-    fn from(c: mn::NudgeCategory) -> Self {
-        match c {
-            mn::NudgeCategory::ReviewDue => Self::ReviewDue,
-            mn::NudgeCategory::StreakAtRisk => Self::StreakAtRisk,
-            mn::NudgeCategory::NewContent => Self::NewContent,
-            mn::NudgeCategory::UnfinishedCard => Self::UnfinishedCard,
-            mn::NudgeCategory::DailyPractice => Self::DailyPractice,
-        }
-    }
-}
-
-impl From<NudgeCategory> for mn::NudgeCategory {
-    fn from(c: NudgeCategory) -> Self {
-        match c {
-            NudgeCategory::ReviewDue => Self::ReviewDue,
-            NudgeCategory::StreakAtRisk => Self::StreakAtRisk,
-            NudgeCategory::NewContent => Self::NewContent,
-            NudgeCategory::UnfinishedCard => Self::UnfinishedCard,
-            NudgeCategory::DailyPractice => Self::DailyPractice,
-        }
-    }
-}
-
-impl From<mn::ShiftStart> for ShiftStart {
-    fn from(s: mn::ShiftStart) -> Self {
-        Self {
-            weekday: s.weekday,
-            start_min: s.start_min,
-        }
-    }
-}
-
-impl From<ShiftStart> for mn::ShiftStart {
-    fn from(s: ShiftStart) -> Self {
-        Self {
-            weekday: s.weekday,
-            start_min: s.start_min,
-        }
-    }
-}
-
-impl From<mn::Schedule> for Schedule {
-    fn from(s: mn::Schedule) -> Self {
-        Self {
-            time_zone: s.time_zone,
-            shifts: s.shifts.into_iter().map(Into::into).collect(),
-            shift_minutes: s.shift_minutes,
-        }
-    }
-}
-
-impl From<Schedule> for mn::Schedule {
-    fn from(s: Schedule) -> Self {
-        Self {
-            time_zone: s.time_zone,
-            shifts: s.shifts.into_iter().map(Into::into).collect(),
-            shift_minutes: s.shift_minutes,
-            ..Default::default()
-        }
-    }
-}
-
-impl From<mn::QuietHours> for QuietHours {
-    fn from(q: mn::QuietHours) -> Self {
-        Self {
-            start_min: q.start_min,
-            end_min: q.end_min,
-        }
-    }
-}
-
-impl From<QuietHours> for mn::QuietHours {
-    fn from(q: QuietHours) -> Self {
-        Self {
-            start_min: q.start_min,
-            end_min: q.end_min,
-        }
-    }
-}
-
-impl From<mn::NudgePrefs> for NudgePrefs {
-    fn from(p: mn::NudgePrefs) -> Self {
-        Self {
-            quiet_hours: p.quiet_hours.into_iter().map(Into::into).collect(),
-            max_per_day: p.max_per_day,
-            max_per_week: p.max_per_week,
-            opted_out: p.opted_out.into_iter().map(Into::into).collect(),
-            permission_granted: p.permission_granted,
-        }
-    }
-}
-
-impl From<NudgePrefs> for mn::NudgePrefs {
-    fn from(p: NudgePrefs) -> Self {
-        Self {
-            quiet_hours: p.quiet_hours.into_iter().map(Into::into).collect(),
-            max_per_day: p.max_per_day,
-            max_per_week: p.max_per_week,
-            opted_out: p.opted_out.into_iter().map(Into::into).collect(),
-            permission_granted: p.permission_granted,
-            ..Default::default()
-        }
-    }
-}
-
-impl From<mn::Platform> for Platform {
-    fn from(p: mn::Platform) -> Self {
-        match p {
-            mn::Platform::Ios => Self::Ios,
-            mn::Platform::Android => Self::Android,
-        }
-    }
-}
-
-impl From<Platform> for mn::Platform {
-    fn from(p: Platform) -> Self {
-        match p {
-            Platform::Ios => Self::Ios,
-            Platform::Android => Self::Android,
-        }
-    }
-}
-
-impl From<mn::NudgeOutcome> for NudgeOutcome {
-    fn from(o: mn::NudgeOutcome) -> Self {
-        match o {
-            mn::NudgeOutcome::Sent => Self::Sent,
-            mn::NudgeOutcome::Opened => Self::Opened,
-            mn::NudgeOutcome::Ignored => Self::Ignored,
-        }
-    }
-}
-
-impl From<mn::NudgeRecord> for NudgeRecord {
-    fn from(r: mn::NudgeRecord) -> Self {
-        Self {
-            id: r.id,
-            category: r.category.into(),
-            fired_at: r.fired_at.into(),
-            outcome: r.outcome.into(),
-        }
-    }
-}
-
-impl From<mn::PlannedNudge> for PlannedNudge {
-    fn from(n: mn::PlannedNudge) -> Self {
-        Self {
-            id: n.id,
-            fire_window_start: n.fire_window_start_utc.into(),
-            fire_window_end: n.fire_window_end_utc.into(),
-            local_start: n.local_start,
-            local_end: n.local_end,
-            category: n.category.into(),
-            title: n.title,
-            body: n.body,
-            deep_link: n.deep_link,
-        }
-    }
-}
-
-impl From<mn::SkipReason> for SkipReason {
-    fn from(r: mn::SkipReason) -> Self {
-        match r {
-            mn::SkipReason::PermissionDenied => Self::PermissionDenied,
-            mn::SkipReason::QuietAllDay => Self::QuietAllDay,
-            mn::SkipReason::AllCategoriesOptedOut => Self::AllCategoriesOptedOut,
-            mn::SkipReason::NoAllowedSlot => Self::NoAllowedSlot,
-            mn::SkipReason::DailyGoalMet => Self::DailyGoalMet,
-            mn::SkipReason::RecentSession => Self::RecentSession,
-            mn::SkipReason::DailyCap => Self::DailyCap,
-            mn::SkipReason::WeeklyCap => Self::WeeklyCap,
-            mn::SkipReason::BackOff => Self::BackOff,
-            mn::SkipReason::IosPendingLimit => Self::IosPendingLimit,
-        }
-    }
-}
-
-impl From<mn::Skipped> for Skipped {
-    fn from(s: mn::Skipped) -> Self {
-        Self {
-            local_date: s.local_date,
-            reason: s.reason.into(),
-            detail: s.detail,
-        }
-    }
-}
-
-impl From<mn::NotificationPlan> for NotificationPlan {
-    fn from(p: mn::NotificationPlan) -> Self {
-        Self {
-            time_zone: p.time_zone,
-            nudges: p.nudges.into_iter().map(Into::into).collect(),
-            skipped: p.skipped.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-
-/// `now` from the app, or the current instant.
-fn instant(now: Option<SystemTime>) -> DateTime<Utc> {
-    now.map(DateTime::<Utc>::from).unwrap_or_else(Utc::now)
-}
+mirror!(enum mn::NudgeCategory <=> NudgeCategory {
+    ReviewDue,
+    StreakAtRisk,
+    NewContent,
+    UnfinishedCard,
+    DailyPractice,
+});
+mirror!(struct mn::ShiftStart <=> ShiftStart { weekday, start_min });
+mirror!(struct mn::Schedule { .. } <=> Schedule { time_zone, shifts: vec, shift_minutes });
+mirror!(struct mn::QuietHours <=> QuietHours { start_min, end_min });
+mirror!(struct mn::NudgePrefs { .. } <=> NudgePrefs {
+    quiet_hours: vec,
+    max_per_day,
+    max_per_week,
+    opted_out: vec,
+    permission_granted,
+});
+mirror!(enum mn::Platform <=> Platform { Ios, Android });
+mirror!(enum mn::NudgeOutcome => NudgeOutcome { Sent, Opened, Ignored });
+mirror!(struct mn::NudgeRecord => NudgeRecord { id, category: into, fired_at: into, outcome: into });
+mirror!(struct mn::PlannedNudge => PlannedNudge {
+    id,
+    fire_window_start = fire_window_start_utc: into,
+    fire_window_end = fire_window_end_utc: into,
+    local_start,
+    local_end,
+    category: into,
+    title,
+    body,
+    deep_link,
+});
+mirror!(enum mn::SkipReason => SkipReason {
+    PermissionDenied,
+    QuietAllDay,
+    AllCategoriesOptedOut,
+    NoAllowedSlot,
+    DailyGoalMet,
+    RecentSession,
+    DailyCap,
+    WeeklyCap,
+    BackOff,
+    IosPendingLimit,
+});
+mirror!(struct mn::Skipped => Skipped { local_date, reason: into, detail });
+mirror!(struct mn::NotificationPlan => NotificationPlan { time_zone, nudges: vec, skipped: vec });
 
 #[uniffi::export]
 impl Microlearn {

@@ -5,10 +5,13 @@
 
 use std::time::SystemTime;
 
-use chrono::{DateTime, Utc};
 use microlearn_core::quiz as mq;
 
-use crate::{Microlearn, error::Result};
+use crate::{
+    Microlearn,
+    convert::{instant, into, mirror, opt, text, vec},
+    error::Result,
+};
 
 /// The learner's quiz settings.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -195,166 +198,74 @@ pub struct MasteryReport {
     pub topics: Vec<TopicMastery>,
 }
 
-impl From<mq::QuizSettings> for QuizSettings {
-    fn from(s: mq::QuizSettings) -> Self {
-        Self {
-            assigned_topics: s.assigned_topics,
-            budget_seconds: s.budget_seconds,
-            desired_retention: s.desired_retention,
-            time_zone: s.time_zone,
-            daily_goal_questions: s.daily_goal_questions,
-            max_new_per_session: s.max_new_per_session,
-        }
-    }
-}
-
-impl From<QuizSettings> for mq::QuizSettings {
-    fn from(s: QuizSettings) -> Self {
-        Self {
-            assigned_topics: s.assigned_topics,
-            budget_seconds: s.budget_seconds,
-            desired_retention: s.desired_retention,
-            time_zone: s.time_zone,
-            daily_goal_questions: s.daily_goal_questions,
-            max_new_per_session: s.max_new_per_session,
-            ..Default::default()
-        }
-    }
-}
-
-impl From<mq::ItemKind> for ItemKind {
-    fn from(k: mq::ItemKind) -> Self {
-        match k {
-            mq::ItemKind::Review => Self::Review,
-            mq::ItemKind::New => Self::New,
-        }
-    }
-}
-
-impl From<mq::SessionItem> for SessionItem {
-    fn from(i: mq::SessionItem) -> Self {
-        Self {
-            question_id: i.question_id,
-            card_id: i.card_id,
-            topic: i.topic,
-            stem: i.stem,
-            choices: i.choices,
-            multiple: i.multiple,
-            kind: i.kind.into(),
-            retrievability: i.retrievability,
-            estimated_seconds: i.estimated_seconds,
-            answered: i.answered,
-        }
-    }
-}
-
-impl From<mq::QuizSession> for QuizSession {
-    fn from(s: mq::QuizSession) -> Self {
-        Self {
-            id: s.id,
-            created_at: s.created_at.into(),
-            budget_seconds: s.budget_seconds,
-            estimated_seconds: s.estimated_seconds,
-            items: s.items.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-
-impl From<mq::SessionSummary> for SessionSummary {
-    fn from(s: mq::SessionSummary) -> Self {
-        Self {
-            id: s.id,
-            answered: s.answered,
-            correct: s.correct,
-        }
-    }
-}
-
-impl From<mq::Rating> for Rating {
-    fn from(r: mq::Rating) -> Self {
-        match r {
-            mq::Rating::Again => Self::Again,
-            mq::Rating::Hard => Self::Hard,
-            mq::Rating::Good => Self::Good,
-            mq::Rating::Easy => Self::Easy,
-        }
-    }
-}
-
-impl From<mq::AnswerOutcome> for AnswerOutcome {
-    fn from(a: mq::AnswerOutcome) -> Self {
-        Self {
-            question_id: a.question_id,
-            correct: a.correct,
-            correct_choices: a.correct_choices,
-            explanation: a.explanation,
-            rating: a.rating.into(),
-            predicted_recall: a.predicted_recall,
-            next_due: a.next_due.into(),
-            interval_days: a.interval_days,
-            retired: a.retired,
-            session_completed: a.session_completed.map(Into::into),
-        }
-    }
-}
-
-impl From<mq::Badge> for Badge {
-    fn from(b: mq::Badge) -> Self {
-        Self {
-            id: b.id,
-            name: b.name,
-            earned_on: b.earned_on.to_string(),
-        }
-    }
-}
-
-impl From<mq::Progress> for QuizProgress {
-    fn from(p: mq::Progress) -> Self {
-        Self {
-            today: p.today.to_string(),
-            time_zone: p.time_zone,
-            streak_days: p.streak_days,
-            longest_streak: p.longest_streak,
-            freezes_available: p.freezes_available,
-            freezes_used: p.freezes_used,
-            practiced_today: p.practiced_today,
-            daily_goal_met: p.daily_goal_met,
-            answered_today: p.answered_today,
-            points_total: p.points_total,
-            points_today: p.points_today,
-            badges: p.badges.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-
-impl From<mq::TopicMastery> for TopicMastery {
-    fn from(t: mq::TopicMastery) -> Self {
-        Self {
-            topic: t.topic,
-            questions: t.questions,
-            seen: t.seen,
-            due: t.due,
-            mastery: t.mastery,
-            gap: t.gap,
-            accuracy: t.accuracy,
-            assigned: t.assigned,
-        }
-    }
-}
-
-impl From<mq::MasteryReport> for MasteryReport {
-    fn from(m: mq::MasteryReport) -> Self {
-        Self {
-            at: m.at.into(),
-            topics: m.topics.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-
-/// `now` from the app, or the current instant.
-fn instant(now: Option<SystemTime>) -> DateTime<Utc> {
-    now.map(DateTime::<Utc>::from).unwrap_or_else(Utc::now)
-}
+mirror!(struct mq::QuizSettings { .. } <=> QuizSettings {
+    assigned_topics,
+    budget_seconds,
+    desired_retention,
+    time_zone,
+    daily_goal_questions,
+    max_new_per_session,
+});
+mirror!(enum mq::ItemKind => ItemKind { Review, New });
+mirror!(struct mq::SessionItem => SessionItem {
+    question_id,
+    card_id,
+    topic,
+    stem,
+    choices,
+    multiple,
+    kind: into,
+    retrievability,
+    estimated_seconds,
+    answered,
+});
+mirror!(struct mq::QuizSession => QuizSession {
+    id,
+    created_at: into,
+    budget_seconds,
+    estimated_seconds,
+    items: vec,
+});
+mirror!(struct mq::SessionSummary => SessionSummary { id, answered, correct });
+mirror!(enum mq::Rating => Rating { Again, Hard, Good, Easy });
+mirror!(struct mq::AnswerOutcome => AnswerOutcome {
+    question_id,
+    correct,
+    correct_choices,
+    explanation,
+    rating: into,
+    predicted_recall,
+    next_due: into,
+    interval_days,
+    retired,
+    session_completed: opt,
+});
+mirror!(struct mq::Badge => Badge { id, name, earned_on: text });
+mirror!(struct mq::Progress => QuizProgress {
+    today: text,
+    time_zone,
+    streak_days,
+    longest_streak,
+    freezes_available,
+    freezes_used,
+    practiced_today,
+    daily_goal_met,
+    answered_today,
+    points_total,
+    points_today,
+    badges: vec,
+});
+mirror!(struct mq::TopicMastery => TopicMastery {
+    topic,
+    questions,
+    seen,
+    due,
+    mastery,
+    gap,
+    accuracy,
+    assigned,
+});
+mirror!(struct mq::MasteryReport => MasteryReport { at: into, topics: vec });
 
 #[uniffi::export]
 impl Microlearn {

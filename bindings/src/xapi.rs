@@ -10,7 +10,11 @@ use std::sync::Arc;
 use microlearn_core::xapi as mx;
 
 use crate::{
-    CancelToken, Microlearn, cancel::run_cancellable, error::Result, providers::CredentialsProvider,
+    CancelToken, Microlearn,
+    cancel::run_cancellable,
+    convert::{into, mirror, or_default},
+    error::Result,
+    providers::CredentialsProvider,
 };
 
 /// Where and how to send statements.
@@ -94,60 +98,36 @@ pub struct FlushReport {
     pub retry_at_ms: Option<i64>,
 }
 
-impl From<LrsEndpoint> for mx::LrsEndpoint {
-    fn from(e: LrsEndpoint) -> Self {
-        Self {
-            url: e.url,
-            version: e.version.map(Into::into).unwrap_or_default(),
-            timeout_ms: e.timeout_ms,
-        }
-    }
-}
-
-impl From<FlushOptions> for mx::FlushOptions {
-    fn from(o: FlushOptions) -> Self {
-        Self {
-            max_batch_statements: o.max_batch_statements,
-            max_batch_bytes: o.max_batch_bytes,
-            backoff_base_ms: o.backoff_base_ms,
-            backoff_cap_ms: o.backoff_cap_ms,
-            max_inline_wait_ms: o.max_inline_wait_ms,
-            max_attempts: o.max_attempts,
-            ignore_backoff: o.ignore_backoff,
-            max_in_flight: o.max_in_flight,
-            // Options the core adds later keep their defaults until exported here.
-            ..Default::default()
-        }
-    }
-}
-
-impl From<mx::FlushOutcome> for FlushOutcome {
-    fn from(o: mx::FlushOutcome) -> Self {
-        match o {
-            mx::FlushOutcome::Drained => Self::Drained,
-            mx::FlushOutcome::NotYet => Self::NotYet,
-            mx::FlushOutcome::Paused => Self::Paused,
-            mx::FlushOutcome::BackingOff => Self::BackingOff,
-            mx::FlushOutcome::NeedsCredentials => Self::NeedsCredentials,
-            mx::FlushOutcome::Failed => Self::Failed,
-        }
-    }
-}
-
-impl From<mx::FlushReport> for FlushReport {
-    fn from(r: mx::FlushReport) -> Self {
-        Self {
-            outcome: r.outcome.into(),
-            delivered: r.delivered,
-            confirmed_by_get: r.confirmed_by_get,
-            dead_lettered: r.dead_lettered,
-            posts: r.posts,
-            remaining: r.remaining,
-            last_error: r.last_error,
-            retry_at_ms: r.retry_at_ms,
-        }
-    }
-}
+mirror!(struct mx::LrsEndpoint <= LrsEndpoint { url, version: or_default, timeout_ms });
+// Options the core adds later keep their defaults until exported here.
+mirror!(struct mx::FlushOptions { .. } <= FlushOptions {
+    max_batch_statements,
+    max_batch_bytes,
+    backoff_base_ms,
+    backoff_cap_ms,
+    max_inline_wait_ms,
+    max_attempts,
+    ignore_backoff,
+    max_in_flight,
+});
+mirror!(enum mx::FlushOutcome => FlushOutcome {
+    Drained,
+    NotYet,
+    Paused,
+    BackingOff,
+    NeedsCredentials,
+    Failed,
+});
+mirror!(struct mx::FlushReport => FlushReport {
+    outcome: into,
+    delivered,
+    confirmed_by_get,
+    dead_lettered,
+    posts,
+    remaining,
+    last_error,
+    retry_at_ms,
+});
 
 impl From<crate::providers::Credentials> for mx::model::Credentials {
     fn from(c: crate::providers::Credentials) -> Self {
@@ -302,99 +282,35 @@ pub struct DeadLetter {
     pub dead_at_ms: i64,
 }
 
-impl From<mx::model::XapiVersion> for XapiVersion {
-    fn from(v: mx::model::XapiVersion) -> Self {
-        match v {
-            mx::model::XapiVersion::V2_0_0 => Self::V2_0_0,
-            mx::model::XapiVersion::V1_0_3 => Self::V1_0_3,
-        }
-    }
-}
-
-impl From<XapiVersion> for mx::model::XapiVersion {
-    fn from(v: XapiVersion) -> Self {
-        match v {
-            XapiVersion::V2_0_0 => Self::V2_0_0,
-            XapiVersion::V1_0_3 => Self::V1_0_3,
-        }
-    }
-}
-
-impl From<LearnerPrivacy> for mx::LearnerPrivacy {
-    fn from(p: LearnerPrivacy) -> Self {
-        match p {
-            LearnerPrivacy::MboxSha1sum => Self::MboxSha1sum,
-            LearnerPrivacy::Account => Self::Account,
-            LearnerPrivacy::Mbox => Self::Mbox,
-        }
-    }
-}
-
-impl From<LearnerConfig> for mx::LearnerConfig {
-    fn from(l: LearnerConfig) -> Self {
-        Self {
-            name: l.name,
-            email: l.email,
-            account_home_page: l.account_home_page,
-            account_name: l.account_name,
-            privacy: l.privacy.into(),
-            ..Default::default()
-        }
-    }
-}
-
-impl From<mx::XapiSettings> for XapiSettings {
-    fn from(s: mx::XapiSettings) -> Self {
-        Self {
-            activity_base: s.activity_base,
-            version: s.version.into(),
-            platform: s.platform,
-            language: s.language,
-        }
-    }
-}
-
-impl From<XapiSettings> for mx::XapiSettings {
-    fn from(s: XapiSettings) -> Self {
-        Self {
-            activity_base: s.activity_base,
-            version: s.version.into(),
-            platform: s.platform,
-            language: s.language,
-            ..Default::default()
-        }
-    }
-}
-
-impl From<mx::XapiStatus> for XapiStatus {
-    fn from(s: mx::XapiStatus) -> Self {
-        Self {
-            depth: s.depth,
-            pending: s.pending,
-            in_flight: s.in_flight,
-            dead_letters: s.dead_letters,
-            oldest_pending_age_ms: s.oldest_pending_age_ms,
-            delivered_total: s.delivered_total,
-            last_error: s.last_error,
-            paused_until_ms: s.paused_until_ms,
-            pause_reason: s.pause_reason,
-            next_attempt_at_ms: s.next_attempt_at_ms,
-            consecutive_failures: s.consecutive_failures,
-        }
-    }
-}
-
-impl From<mx::DeadLetter> for DeadLetter {
-    fn from(d: mx::DeadLetter) -> Self {
-        Self {
-            id: d.id,
-            statement: d.statement,
-            status: d.status,
-            answer: d.answer,
-            dead_at_ms: d.dead_at_ms,
-        }
-    }
-}
+mirror!(enum mx::model::XapiVersion <=> XapiVersion { V2_0_0, V1_0_3 });
+mirror!(enum mx::LearnerPrivacy <= LearnerPrivacy { MboxSha1sum, Account, Mbox });
+mirror!(struct mx::LearnerConfig { .. } <= LearnerConfig {
+    name,
+    email,
+    account_home_page,
+    account_name,
+    privacy: into,
+});
+mirror!(struct mx::XapiSettings { .. } <=> XapiSettings {
+    activity_base,
+    version: into,
+    platform,
+    language,
+});
+mirror!(struct mx::XapiStatus => XapiStatus {
+    depth,
+    pending,
+    in_flight,
+    dead_letters,
+    oldest_pending_age_ms,
+    delivered_total,
+    last_error,
+    paused_until_ms,
+    pause_reason,
+    next_attempt_at_ms,
+    consecutive_failures,
+});
+mirror!(struct mx::DeadLetter => DeadLetter { id, statement, status, answer, dead_at_ms });
 
 #[uniffi::export]
 impl Microlearn {

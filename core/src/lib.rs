@@ -20,6 +20,7 @@ pub mod nudge;
 pub mod quiz;
 pub mod search;
 pub mod store;
+mod util;
 pub mod xapi;
 
 pub use error::{Error, Result};

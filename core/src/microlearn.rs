@@ -50,6 +50,8 @@ impl Microlearn {
             source,
         })?;
         let store = Store::open(&data_dir.join(DATABASE_FILE))?;
+        // xAPI rows a dead process left in flight go back to pending (unless a live flush owns them).
+        crate::xapi::recover_on_open(&store)?;
         Ok(Self {
             data_dir,
             store: Arc::new(store),

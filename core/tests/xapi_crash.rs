@@ -3,6 +3,9 @@
 //! exactly once. Needs `MICROLEARN_LRS_URL` and `MICROLEARN_BIN` (the suite script sets both);
 //! `MICROLEARN_CRASH_RUNS` (default 200) and `MICROLEARN_CRASH_SEED` tune it.
 //!
+//! After each killed flush, the rows it left in flight must be back to pending as soon as a core
+//! opens the database (start-up recovery), before any flush runs.
+//!
 //! What is "committed": after each killed enqueue process the harness reads the queue (no flush
 //! runs concurrently), so every statement that reached the database is known before any flush can
 //! deliver and delete it. A statement whose transaction the kill interrupted is not committed, and
@@ -20,6 +23,34 @@ use std::{
 use microlearn_core::{Microlearn, xapi::queue::waiting_statements};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use xapi_common::{assert_exactly_once, lrs_url, statement, statements_for};
+
+/// In-flight rows in the database file, read without opening a core (which would recover them).
+/// Zero when the killed process did not get as far as creating the database or its tables.
+fn in_flight_on_disk(dir: &std::path::Path) -> u64 {
+    let path = dir.join(microlearn_core::microlearn::DATABASE_FILE);
+    if !path.exists() {
+        return 0;
+    }
+    let conn =
+        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .expect("open the database file");
+    conn.busy_timeout(Duration::from_secs(5))
+        .expect("busy timeout");
+    let has_queue: bool = conn
+        .query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'xapi_queue'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("read the schema");
+    if !has_queue {
+        return 0;
+    }
+    conn.query_row("SELECT count(*) FROM xapi_queue WHERE state = 1", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .expect("count in-flight rows") as u64
+}
 
 fn committed(dir: &std::path::Path, into: &mut HashMap<String, String>) {
     let core = Microlearn::open(dir).expect("reopen after kill");
@@ -53,6 +84,7 @@ async fn sigkill_during_enqueue_and_flush_loses_and_duplicates_nothing() {
     let mut expected = HashMap::new();
     let mut next = 0usize;
     let (mut kills_enqueue, mut kills_flush, mut kills_mid_batch) = (0, 0, 0);
+    let mut recovered_at_open = 0u64;
     for _ in 0..runs {
         let flush = rng.random_bool(0.4);
         let delay = Duration::from_micros(rng.random_range(0..if flush { 60_000 } else { 15_000 }));
@@ -81,10 +113,19 @@ async fn sigkill_during_enqueue_and_flush_loses_and_duplicates_nothing() {
             let _ = child.kill(); // SIGKILL
             let _ = child.wait();
             kills_flush += 1;
-            let core = Microlearn::open(dir.path()).expect("reopen after kill");
-            if core.xapi_status().expect("status").in_flight > 0 {
+            // Look at the file as the killed process left it, then open a core: start-up must
+            // return its in-flight rows to pending (nothing else holds the flush lock now).
+            let left = in_flight_on_disk(dir.path());
+            if left > 0 {
                 kills_mid_batch += 1;
             }
+            let core = Microlearn::open(dir.path()).expect("reopen after kill");
+            let st = core.xapi_status().expect("status");
+            assert_eq!(
+                st.in_flight, 0,
+                "start-up left {left} in-flight rows in flight"
+            );
+            recovered_at_open += left;
         } else {
             let n = rng.random_range(1..30usize);
             let mut child = Command::new(&bin)
@@ -123,7 +164,8 @@ async fn sigkill_during_enqueue_and_flush_loses_and_duplicates_nothing() {
     assert!(status.success(), "final flush failed");
     eprintln!(
         "crash harness: {runs} runs ({kills_enqueue} enqueue kills, {kills_flush} flush kills, \
-         {kills_mid_batch} of them with a batch in flight), {} of {next} statements committed",
+         {kills_mid_batch} of them with a batch in flight, {recovered_at_open} rows returned to \
+         pending at start-up), {} of {next} statements committed",
         expected.len()
     );
     assert!(!expected.is_empty(), "no statement was ever committed");

@@ -15,7 +15,11 @@ stop_lrs() {
     as_pg "$PG_BIN/pg_ctl" -D "$LRS_TMP/pg" -m immediate stop >/dev/null 2>&1 || true
   fi
   [ -n "${LRS_TMP:-}" ] && rm -rf "$LRS_TMP"
+  if [ -n "${LRS_CGROUP:-}" ]; then
+    for _ in $(seq 1 20); do rmdir "$LRS_CGROUP" 2>/dev/null && break; sleep 0.1; done
+  fi
   LARS_PID=""
+  LRS_CGROUP=""
 }
 
 # PostgreSQL refuses to run as root: run it as the `postgres` user then.
@@ -36,14 +40,20 @@ start_lrs() {
   as_pg "$PG_BIN/initdb" -D "$LRS_TMP/pg" -U postgres --auth=trust -E UTF8 >"$LRS_TMP/initdb.log" 2>&1 \
     || { cat "$LRS_TMP/initdb.log"; return 1; }
   as_pg "$PG_BIN/pg_ctl" -D "$LRS_TMP/pg" -l "$LRS_TMP/pglog/pg.log" -w \
-    -o "-p $pg_port -k $LRS_TMP/sock -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null \
+    -o "-p $pg_port -k $LRS_TMP/sock -c listen_addresses=127.0.0.1 -c fsync=off ${LRS_PG_OPTS:-}" \
+    start >/dev/null \
     || { cat "$LRS_TMP/pglog/pg.log"; return 1; }
   "$PG_BIN/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres xapi
   lrs_port=$(free_port)
+  local db_name=xapi
+  if [ "${LRS_PG_SOCKET:-0}" = 1 ]; then
+    # LaRS builds its URL as "$DB_SERVER_URL/$DB_NAME": the socket rides in the query string.
+    db_name="xapi?host=$LRS_TMP/sock&port=$pg_port"
+  fi
   (
     cd "$LRS_TMP/lars"
     export CARGO_MANIFEST_DIR="$LRS_TMP/lars" RUST_LOG=warn \
-      DB_SERVER_URL="postgresql://postgres@127.0.0.1:$pg_port" DB_NAME=xapi \
+      DB_SERVER_URL="postgresql://postgres@127.0.0.1:$pg_port" DB_NAME="$db_name" \
       DB_MAX_CONNECTIONS=16 DB_MIN_CONNECTIONS=2 DB_STATEMENTS_PAGE_LEN=500 \
       LRS_MODE=legacy LRS_HOST=127.0.0.1 LRS_PORT="$lrs_port" \
       LRS_AUTHORITY_IFI=admin@microlearn.example LRS_ROOT_EMAIL=admin@microlearn.example \
@@ -58,6 +68,7 @@ start_lrs() {
   for _ in $(seq 1 100); do
     if curl -fsS -H 'X-Experience-API-Version: 2.0.0' "${LRS_URL}about" >/dev/null 2>&1; then
       echo "LaRS up at $LRS_URL (postgres on $pg_port)"
+      lrs_cpu_accounting || true
       return 0
     fi
     kill -0 "$LARS_PID" 2>/dev/null || break
@@ -65,4 +76,26 @@ start_lrs() {
   done
   echo "LaRS did not start:"; tail -30 "$LRS_TMP/lars.log"
   return 1
+}
+
+# Puts LaRS and PostgreSQL (the postmaster and its backends, present and future) in a cgroup of
+# their own and exports MICROLEARN_LRS_CPU_USAGE, so the bench can tell the LRS's CPU time per
+# statement from waiting. Needs root and a writable cgroup tree (v1 cpuacct or v2); else a no-op.
+lrs_cpu_accounting() {
+  [ "$(id -u)" = 0 ] || return 0
+  local name pm file
+  name="microlearn-lrs-$$"
+  if [ -d /sys/fs/cgroup/cpuacct ] && [ -f /sys/fs/cgroup/cpuacct/cpuacct.usage ]; then
+    LRS_CGROUP="/sys/fs/cgroup/cpuacct/$name"; file="cpuacct.usage"
+  elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+    LRS_CGROUP="/sys/fs/cgroup/$name"; file="cpu.stat"
+  else
+    return 0
+  fi
+  mkdir -p "$LRS_CGROUP" 2>/dev/null || { LRS_CGROUP=""; return 0; }
+  pm=$(head -1 "$LRS_TMP/pg/postmaster.pid" 2>/dev/null)
+  for p in $LARS_PID $pm $( [ -n "$pm" ] && pgrep -P "$pm"); do
+    echo "$p" > "$LRS_CGROUP/cgroup.procs" 2>/dev/null || { rmdir "$LRS_CGROUP"; LRS_CGROUP=""; return 0; }
+  done
+  export MICROLEARN_LRS_CPU_USAGE="$LRS_CGROUP/$file"
 }

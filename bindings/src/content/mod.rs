@@ -7,10 +7,13 @@ pub mod sync;
 
 use std::time::SystemTime;
 
-use chrono::{DateTime, Utc};
 use microlearn_core::content as mc;
 
-use crate::{Microlearn, error::Result};
+use crate::{
+    Microlearn,
+    convert::{into, mirror, opt, vec},
+    error::Result,
+};
 
 /// How a card is delivered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
@@ -116,162 +119,30 @@ pub struct ImportReport {
     pub skipped_blank: u64,
 }
 
-impl From<mc::CardFormat> for CardFormat {
-    fn from(f: mc::CardFormat) -> Self {
-        match f {
-            mc::CardFormat::Text => Self::Text,
-            mc::CardFormat::Video => Self::Video,
-            mc::CardFormat::Audio => Self::Audio,
-            mc::CardFormat::Pdf => Self::Pdf,
-            mc::CardFormat::Link => Self::Link,
-            mc::CardFormat::Quiz => Self::Quiz,
-        }
-    }
-}
-
-impl From<CardFormat> for mc::CardFormat {
-    fn from(f: CardFormat) -> Self {
-        match f {
-            CardFormat::Text => Self::Text,
-            CardFormat::Video => Self::Video,
-            CardFormat::Audio => Self::Audio,
-            CardFormat::Pdf => Self::Pdf,
-            CardFormat::Link => Self::Link,
-            CardFormat::Quiz => Self::Quiz,
-        }
-    }
-}
-
-impl From<mc::CardSource> for CardSource {
-    fn from(s: mc::CardSource) -> Self {
-        match s {
-            mc::CardSource::Official => Self::Official,
-            mc::CardSource::Curated => Self::Curated,
-            mc::CardSource::User => Self::User,
-        }
-    }
-}
-
-impl From<CardSource> for mc::CardSource {
-    fn from(s: CardSource) -> Self {
-        match s {
-            CardSource::Official => Self::Official,
-            CardSource::Curated => Self::Curated,
-            CardSource::User => Self::User,
-        }
-    }
-}
-
-impl From<mc::MediaAsset> for MediaAsset {
-    fn from(m: mc::MediaAsset) -> Self {
-        Self {
-            url: m.url,
-            mime_type: m.mime_type,
-            bytes: m.bytes,
-            sha256: m.sha256,
-        }
-    }
-}
-
-impl From<MediaAsset> for mc::MediaAsset {
-    fn from(m: MediaAsset) -> Self {
-        Self {
-            url: m.url,
-            mime_type: m.mime_type,
-            bytes: m.bytes,
-            sha256: m.sha256,
-        }
-    }
-}
-
-impl From<mc::QuizQuestion> for QuizQuestion {
-    fn from(q: mc::QuizQuestion) -> Self {
-        Self {
-            id: q.id,
-            stem: q.stem,
-            choices: q.choices,
-            correct: q.correct,
-            explanation: q.explanation,
-        }
-    }
-}
-
-impl From<QuizQuestion> for mc::QuizQuestion {
-    fn from(q: QuizQuestion) -> Self {
-        Self {
-            id: q.id,
-            stem: q.stem,
-            choices: q.choices,
-            correct: q.correct,
-            explanation: q.explanation,
-        }
-    }
-}
-
-fn to_system_time(t: Option<DateTime<Utc>>) -> Option<SystemTime> {
-    t.map(SystemTime::from)
-}
-
-fn from_system_time(t: Option<SystemTime>) -> Option<DateTime<Utc>> {
-    t.map(DateTime::<Utc>::from)
-}
-
-impl From<mc::Card> for Card {
-    fn from(c: mc::Card) -> Self {
-        Self {
-            id: c.id,
-            revision: c.revision,
-            title: c.title,
-            summary: c.summary,
-            objective: c.objective,
-            body: c.body,
-            format: c.format.into(),
-            duration_seconds: c.duration_seconds,
-            topics: c.topics,
-            tags: c.tags,
-            locale: c.locale,
-            media: c.media.into_iter().map(Into::into).collect(),
-            questions: c.questions.into_iter().map(Into::into).collect(),
-            related: c.related,
-            source: c.source.into(),
-            created_at: to_system_time(c.created_at),
-            updated_at: to_system_time(c.updated_at),
-        }
-    }
-}
-
-impl From<Card> for mc::Card {
-    fn from(c: Card) -> Self {
-        Self {
-            id: c.id,
-            revision: c.revision,
-            title: c.title,
-            summary: c.summary,
-            objective: c.objective,
-            body: c.body,
-            format: c.format.into(),
-            duration_seconds: c.duration_seconds,
-            topics: c.topics,
-            tags: c.tags,
-            locale: c.locale,
-            media: c.media.into_iter().map(Into::into).collect(),
-            questions: c.questions.into_iter().map(Into::into).collect(),
-            related: c.related,
-            source: c.source.into(),
-            created_at: from_system_time(c.created_at),
-            updated_at: from_system_time(c.updated_at),
-        }
-    }
-}
-
-impl From<mc::ImportReport> for ImportReport {
-    fn from(r: mc::ImportReport) -> Self {
-        Self {
-            imported: r.imported,
-            skipped_blank: r.skipped_blank,
-        }
-    }
-}
+mirror!(enum mc::CardFormat <=> CardFormat { Text, Video, Audio, Pdf, Link, Quiz });
+mirror!(enum mc::CardSource <=> CardSource { Official, Curated, User });
+mirror!(struct mc::MediaAsset <=> MediaAsset { url, mime_type, bytes, sha256 });
+mirror!(struct mc::QuizQuestion <=> QuizQuestion { id, stem, choices, correct, explanation });
+mirror!(struct mc::Card <=> Card {
+    id,
+    revision,
+    title,
+    summary,
+    objective,
+    body,
+    format: into,
+    duration_seconds,
+    topics,
+    tags,
+    locale,
+    media: vec,
+    questions: vec,
+    related,
+    source: into,
+    created_at: opt,
+    updated_at: opt,
+});
+mirror!(struct mc::ImportReport => ImportReport { imported, skipped_blank });
 
 /// A minimal text card (id, title, 60 s, English), to fill in from Kotlin/Swift with `copy()` /
 /// `var`. Saves apps from spelling out every field.

@@ -12,6 +12,7 @@ use microlearn_core::content::{http, media, sync as cs};
 use crate::{
     CancelToken, Microlearn,
     cancel::run_cancellable,
+    convert::{count, into, mirror},
     error::Result,
     providers::{ProgressListener, WorkPhase, WorkProgress},
 };
@@ -101,91 +102,43 @@ pub struct PinReport {
     pub pinned_bytes: u64,
 }
 
-impl From<cs::SyncReport> for SyncReport {
-    fn from(r: cs::SyncReport) -> Self {
-        Self {
-            not_modified: r.not_modified,
-            mode: r.mode,
-            shards_fetched: r.shards_fetched,
-            bytes_fetched: r.bytes_fetched,
-            cards_added: r.cards_added,
-            cards_updated: r.cards_updated,
-            cards_deleted: r.cards_deleted,
-            cards_total: r.cards_total,
-        }
-    }
-}
-
-impl From<cs::SyncState> for SyncState {
-    fn from(s: cs::SyncState) -> Self {
-        Self {
-            url: s.url,
-            etag: s.etag,
-            catalog_id: s.catalog_id,
-            applied_shards: s.applied.len() as u64,
-            synced_at: s.synced_at,
-        }
-    }
-}
-
-impl From<media::NetworkPolicy> for NetworkPolicy {
-    fn from(p: media::NetworkPolicy) -> Self {
-        match p {
-            media::NetworkPolicy::Any => Self::Any,
-            media::NetworkPolicy::WifiOnly => Self::WifiOnly,
-            media::NetworkPolicy::Never => Self::Never,
-        }
-    }
-}
-
-impl From<NetworkPolicy> for media::NetworkPolicy {
-    fn from(p: NetworkPolicy) -> Self {
-        match p {
-            NetworkPolicy::Any => Self::Any,
-            NetworkPolicy::WifiOnly => Self::WifiOnly,
-            NetworkPolicy::Never => Self::Never,
-        }
-    }
-}
-
-impl From<media::MediaStatus> for MediaStatus {
-    fn from(m: media::MediaStatus) -> Self {
-        Self {
-            files: m.files,
-            bytes: m.bytes,
-            budget_bytes: m.budget_bytes,
-            pinned_cards: m.pinned_cards,
-            pinned_bytes: m.pinned_bytes,
-            policy: m.policy.into(),
-            metered: m.metered,
-            catalog_url: m.catalog_url,
-            last_sync_at: m.last_sync_at,
-        }
-    }
-}
-
-impl From<media::PinReport> for PinReport {
-    fn from(r: media::PinReport) -> Self {
-        Self {
-            pinned_cards: r.pinned_cards,
-            media_files: r.media_files,
-            downloaded: r.downloaded,
-            bytes_downloaded: r.bytes_downloaded,
-            pinned_bytes: r.pinned_bytes,
-        }
-    }
-}
-
-impl From<http::Phase> for WorkPhase {
-    fn from(p: http::Phase) -> Self {
-        match p {
-            http::Phase::Index => Self::Index,
-            http::Phase::Shards => Self::Shards,
-            http::Phase::Apply => Self::Apply,
-            http::Phase::Media => Self::Media,
-        }
-    }
-}
+mirror!(struct cs::SyncReport => SyncReport {
+    not_modified,
+    mode,
+    shards_fetched,
+    bytes_fetched,
+    cards_added,
+    cards_updated,
+    cards_deleted,
+    cards_total,
+});
+mirror!(struct cs::SyncState => SyncState {
+    url,
+    etag,
+    catalog_id,
+    applied_shards = applied: count,
+    synced_at,
+});
+mirror!(enum media::NetworkPolicy <=> NetworkPolicy { Any, WifiOnly, Never });
+mirror!(struct media::MediaStatus => MediaStatus {
+    files,
+    bytes,
+    budget_bytes,
+    pinned_cards,
+    pinned_bytes,
+    policy: into,
+    metered,
+    catalog_url,
+    last_sync_at,
+});
+mirror!(struct media::PinReport => PinReport {
+    pinned_cards,
+    media_files,
+    downloaded,
+    bytes_downloaded,
+    pinned_bytes,
+});
+mirror!(enum http::Phase => WorkPhase { Index, Shards, Apply, Media });
 
 impl From<&http::Progress> for WorkProgress {
     fn from(p: &http::Progress) -> Self {

@@ -15,7 +15,7 @@ use microlearn_core::{
 };
 use serde_json::json;
 
-use super::xapi_lrs::{check_reachable, counts_for, put_one};
+use super::xapi_lrs::{LrsCpu, check_reachable, counts_for, put_one};
 use crate::output::CmdResult;
 
 /// Options of this benchmark.
@@ -33,12 +33,19 @@ pub struct XapiBench {
     /// Statements sent one PUT each (the baseline).
     #[arg(long, default_value_t = 1_000)]
     pub puts: usize,
+    /// Rounds the baseline and the batched flush alternate in (same load, same table sizes).
+    #[arg(long, default_value_t = 5)]
+    pub rounds: usize,
     /// Statements pushed through the fault injector.
     #[arg(long, default_value_t = 2_000)]
     pub fault_statements: usize,
-    /// Round trip added by the injector for the mobile-network comparison, in ms (0 = skip).
-    #[arg(long, default_value_t = 50)]
-    pub rtt_ms: u64,
+    /// Round trips added by the injector for the network comparison, in ms (comma-separated;
+    /// the first one fills the `rtt_*` keys; 0 = skip).
+    #[arg(long, value_delimiter = ',', default_values_t = [50, 10])]
+    pub rtt_ms: Vec<u64>,
+    /// Concurrent batches (`max_in_flight`) to measure besides the default strict-order flush.
+    #[arg(long, value_delimiter = ',', default_values_t = [4, 8])]
+    pub lanes: Vec<u32>,
     /// Statements flushed (batched) over that round trip; a tenth of them are PUT one by one.
     #[arg(long, default_value_t = 5_000)]
     pub rtt_statements: usize,
@@ -142,50 +149,81 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
     let disk_bytes_per_1k =
         (db_bytes(dir2.path()).saturating_sub(before)) as f64 / (args.statements as f64 / 1000.0);
 
-    // 3a. Baseline first (same LRS state as the batched flush): one PUT per statement.
+    // 3. The baseline (one PUT per statement, sequentially) and the batched flush, interleaved
+    // in rounds so that both see the same machine load and the same LRS table sizes; LRS CPU
+    // (LaRS + PostgreSQL) per statement each way when the harness accounts for it.
+    drop(core2);
     let reg3 = uuid::Uuid::new_v4().to_string();
-    let t = Instant::now();
-    for i in 0..args.puts {
-        let id = uuid::Uuid::new_v4().to_string();
-        put_one(&client, &url, &id, &statement(&reg3, i)).await?;
-    }
-    let flush_one_put_per_s = args.puts as f64 / t.elapsed().as_secs_f64();
-
-    // 3. Batched flush to the LRS.
-    let t = Instant::now();
-    let r = core2
-        .flush_xapi(&LrsEndpoint::new(&url), &creds, &FlushOptions::default())
-        .await?;
-    let flush_secs = t.elapsed().as_secs_f64();
-    if r.outcome != FlushOutcome::Drained {
-        return Err(format!("flush did not drain: {r:?}").into());
-    }
-    let flush_per_s = r.delivered as f64 / flush_secs;
-
-    // 3c. Batched flush with 4 batches in flight (disjoint statements, order not kept).
-    let dir6 = fresh(root, "lanes")?;
-    let core6 = Microlearn::open(dir6.path())?;
-    core6.store().write(|tx| {
-        for s in &all {
-            microlearn_core::xapi::queue::enqueue_json_in(tx, s)?;
+    let cpu = LrsCpu::from_env();
+    let rounds = args.rounds.max(1);
+    let (mut put_secs, mut flush_secs, mut delivered) = (0.0, 0.0, 0u64);
+    let (mut put_cpu, mut flush_cpu) = (Some(0.0), Some(0.0));
+    let add = |acc: &mut Option<f64>, a: Option<f64>, b: Option<f64>| {
+        *acc = acc.zip(b.zip(a)).map(|(s, (b, a))| s + b - a);
+    };
+    for round in 0..rounds {
+        let dir = fresh(root, &format!("round{round}"))?;
+        let core = Microlearn::open(dir.path())?;
+        let mine = all
+            .iter()
+            .skip(round * all.len() / rounds)
+            .take((round + 1) * all.len() / rounds - round * all.len() / rounds);
+        core.store().write(|tx| {
+            for s in mine {
+                microlearn_core::xapi::queue::enqueue_json_in(tx, s)?;
+            }
+            Ok::<_, microlearn_core::Error>(())
+        })?;
+        let c0 = cpu.read();
+        let t = Instant::now();
+        for i in round * args.puts / rounds..(round + 1) * args.puts / rounds {
+            let id = uuid::Uuid::new_v4().to_string();
+            put_one(&client, &url, &id, &statement(&reg3, i)).await?;
         }
-        Ok::<_, microlearn_core::Error>(())
-    })?;
-    let t = Instant::now();
-    let r6 = core6
-        .flush_xapi(
-            &LrsEndpoint::new(&url),
-            &creds,
-            &FlushOptions {
-                max_in_flight: 4,
-                ..Default::default()
-            },
-        )
-        .await?;
-    if r6.outcome != FlushOutcome::Drained {
-        return Err(format!("4-lane flush did not drain: {r6:?}").into());
+        put_secs += t.elapsed().as_secs_f64();
+        let c1 = cpu.read();
+        let t = Instant::now();
+        let r = core
+            .flush_xapi(&LrsEndpoint::new(&url), &creds, &FlushOptions::default())
+            .await?;
+        flush_secs += t.elapsed().as_secs_f64();
+        let c2 = cpu.read();
+        if r.outcome != FlushOutcome::Drained {
+            return Err(format!("flush did not drain: {r:?}").into());
+        }
+        delivered += r.delivered;
+        add(&mut put_cpu, c0, c1);
+        add(&mut flush_cpu, c1, c2);
     }
-    let flush_4_in_flight_per_s = r6.delivered as f64 / t.elapsed().as_secs_f64();
+    let flush_one_put_per_s = args.puts as f64 / put_secs;
+    let flush_per_s = delivered as f64 / flush_secs;
+    let lrs_cpu_ms_per_put = put_cpu.map(|c| c / args.puts as f64);
+    let lrs_cpu_ms_per_batched = flush_cpu.map(|c| c / delivered as f64);
+
+    // 3c. Batched flush with several batches in flight (disjoint statements, order not kept).
+    let mut lanes_per_s = vec![];
+    for &lanes in &args.lanes {
+        let dir6 = fresh(root, &format!("lanes{lanes}"))?;
+        let core6 = Microlearn::open(dir6.path())?;
+        core6.store().write(|tx| {
+            for s in &all {
+                microlearn_core::xapi::queue::enqueue_json_in(tx, s)?;
+            }
+            Ok::<_, microlearn_core::Error>(())
+        })?;
+        let t = Instant::now();
+        let opts = FlushOptions {
+            max_in_flight: lanes,
+            ..Default::default()
+        };
+        let r6 = core6
+            .flush_xapi(&LrsEndpoint::new(&url), &creds, &opts)
+            .await?;
+        if r6.outcome != FlushOutcome::Drained {
+            return Err(format!("{lanes}-lane flush did not drain: {r6:?}").into());
+        }
+        lanes_per_s.push((lanes, r6.delivered as f64 / t.elapsed().as_secs_f64()));
+    }
 
     // 3b. The client's own ceiling: the same flush to the fault injector's in-memory stand-in
     // (no LRS work), to tell client cost from LRS cost.
@@ -210,6 +248,14 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
         )
         .await?;
     let flush_stand_in_per_s = r5.delivered as f64 / t.elapsed().as_secs_f64();
+    // … and one PUT per statement to the same stand-in: what batching saves in protocol and
+    // client work alone, when the server does (almost) nothing per statement.
+    let t = Instant::now();
+    for i in 0..args.puts {
+        let id = uuid::Uuid::new_v4().to_string();
+        put_one(&client, &stand_in.url(), &id, &statement(&reg3, i)).await?;
+    }
+    let stand_in_one_put_per_s = args.puts as f64 / t.elapsed().as_secs_f64();
     drop(stand_in);
 
     // 5. Fault run: random drops after the LRS stored a batch, 5xx, 429, 401, stalls.
@@ -287,12 +333,12 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
     let duplicates: u32 = counts.values().map(|n| n.saturating_sub(1)).sum::<u32>()
         + counts.keys().filter(|id| !expected.contains(id)).count() as u32;
 
-    // 6. The same comparison over a mobile round trip (latency added by the injector, no faults).
-    let (mut rtt_flush_per_s, mut rtt_put_per_s) = (0.0, 0.0);
-    if args.rtt_ms > 0 {
+    // 6. The same comparison over network round trips (latency injected in front of the LRS).
+    let mut rtt = vec![];
+    for &rtt_ms in args.rtt_ms.iter().filter(|&&ms| ms > 0) {
         proxy.calm();
-        proxy.set_latency(args.rtt_ms);
-        let dir7 = fresh(root, "rtt")?;
+        proxy.set_latency(rtt_ms);
+        let dir7 = fresh(root, &format!("rtt{rtt_ms}"))?;
         let core7 = Microlearn::open(dir7.path())?;
         let reg7 = uuid::Uuid::new_v4().to_string();
         core7.store().write(|tx| {
@@ -307,7 +353,7 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
             let id = uuid::Uuid::new_v4().to_string();
             put_one(&client, &proxy.url(), &id, &statement(&reg7, i)).await?;
         }
-        rtt_put_per_s = puts as f64 / t.elapsed().as_secs_f64();
+        let put_per_s = puts as f64 / t.elapsed().as_secs_f64();
         let t = Instant::now();
         let r = core7
             .flush_xapi(
@@ -317,10 +363,12 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
             )
             .await?;
         if r.outcome != FlushOutcome::Drained {
-            return Err(format!("flush over {} ms RTT did not drain: {r:?}", args.rtt_ms).into());
+            return Err(format!("flush over {rtt_ms} ms RTT did not drain: {r:?}").into());
         }
-        rtt_flush_per_s = r.delivered as f64 / t.elapsed().as_secs_f64();
+        let flush_per_s = r.delivered as f64 / t.elapsed().as_secs_f64();
+        rtt.push((rtt_ms, flush_per_s, put_per_s));
     }
+    let (rtt_ms, rtt_flush_per_s, rtt_put_per_s) = rtt.first().copied().unwrap_or_default();
 
     let ratio = flush_per_s / flush_one_put_per_s;
     let rtt_ratio = if rtt_put_per_s > 0.0 {
@@ -342,13 +390,35 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
         "flush_one_put_per_s", flush_one_put_per_s
     );
     println!("{:<28} {:>12.1}  >= 10", "flush_speedup", ratio);
-    println!(
-        "{:<28} {:>12.0}",
-        "flush_4_in_flight_per_s", flush_4_in_flight_per_s
-    );
+    for (lanes, per_s) in &lanes_per_s {
+        println!(
+            "{:<28} {:>12.0}  (max_in_flight = {lanes}, order not kept)",
+            format!("flush_{lanes}_in_flight_per_s"),
+            per_s
+        );
+    }
+    if let (Some(put), Some(batched)) = (lrs_cpu_ms_per_put, lrs_cpu_ms_per_batched) {
+        println!(
+            "{:<28} {:>12.3}  (LaRS + PostgreSQL)",
+            "lrs_cpu_ms_per_put", put
+        );
+        println!(
+            "{:<28} {:>12.3}  (LaRS + PostgreSQL)",
+            "lrs_cpu_ms_per_batched", batched
+        );
+        println!(
+            "{:<28} {:>12.2}  (best speedup a CPU-bound LRS allows)",
+            "lrs_cpu_speedup_bound",
+            put / batched
+        );
+    }
     println!(
         "{:<28} {:>12.0}  (client ceiling, no LRS)",
         "flush_stand_in_per_s", flush_stand_in_per_s
+    );
+    println!(
+        "{:<28} {:>12.0}  (one PUT each, no LRS)",
+        "stand_in_one_put_per_s", stand_in_one_put_per_s
     );
     println!(
         "{:<28} {:>12}  = 0 ({faults} faults, {fault_flushes} flushes)",
@@ -356,14 +426,11 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
     );
     println!("{:<28} {:>12}  = 0", "duplicates", duplicates);
     println!("{:<28} {:>12.0}", "disk_bytes_per_1k", disk_bytes_per_1k);
-    if args.rtt_ms > 0 {
-        println!(
-            "over a {} ms round trip (latency injected in front of the LRS):",
-            args.rtt_ms
-        );
-        println!("{:<28} {:>12.0}", "rtt_flush_per_s", rtt_flush_per_s);
-        println!("{:<28} {:>12.1}", "rtt_flush_one_put_per_s", rtt_put_per_s);
-        println!("{:<28} {:>12.1}  >= 10", "rtt_flush_speedup", rtt_ratio);
+    for (ms, flush, put) in &rtt {
+        println!("over a {ms} ms round trip (latency injected in front of the LRS):");
+        println!("{:<28} {:>12.0}", "  flush_per_s", flush);
+        println!("{:<28} {:>12.1}", "  one_put_per_s", put);
+        println!("{:<28} {:>12.1}  >= 10", "  speedup", flush / put);
     }
     println!(
         "{}",
@@ -375,12 +442,20 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
             "flush_one_put_per_s": (flush_one_put_per_s * 10.0).round() / 10.0,
             "flush_speedup": (ratio * 10.0).round() / 10.0,
             "flush_stand_in_per_s": flush_stand_in_per_s.round(),
-            "flush_4_in_flight_per_s": flush_4_in_flight_per_s.round(),
+            "flush_in_flight_per_s": lanes_per_s.iter().map(|(l, v)| json!({"max_in_flight": l, "per_s": v.round()})).collect::<Vec<_>>(),
+            "flush_4_in_flight_per_s": lanes_per_s.iter().find(|(l, _)| *l == 4).map(|(_, v)| v.round()),
+            "stand_in_one_put_per_s": stand_in_one_put_per_s.round(),
+            "stand_in_speedup": ((flush_stand_in_per_s / stand_in_one_put_per_s) * 10.0).round() / 10.0,
+            "lrs_cpu_ms_per_put": lrs_cpu_ms_per_put.map(|v| (v * 1000.0).round() / 1000.0),
+            "lrs_cpu_ms_per_batched": lrs_cpu_ms_per_batched.map(|v| (v * 1000.0).round() / 1000.0),
+            "lrs_cpu_speedup_bound": lrs_cpu_ms_per_put.zip(lrs_cpu_ms_per_batched).map(|(p, b)| ((p / b) * 100.0).round() / 100.0),
+            "rounds": rounds,
+            "rtt_sweep": rtt.iter().map(|(ms, f, p)| json!({"rtt_ms": ms, "flush_per_s": f.round(), "one_put_per_s": (p * 10.0).round() / 10.0, "speedup": ((f / p) * 10.0).round() / 10.0})).collect::<Vec<_>>(),
             "lost": lost,
             "duplicates": duplicates,
             "faults_injected": faults,
             "disk_bytes_per_1k": disk_bytes_per_1k.round(),
-            "rtt_ms": args.rtt_ms,
+            "rtt_ms": rtt_ms,
             "rtt_flush_per_s": rtt_flush_per_s.round(),
             "rtt_flush_one_put_per_s": (rtt_put_per_s * 10.0).round() / 10.0,
             "rtt_flush_speedup": (rtt_ratio * 10.0).round() / 10.0,

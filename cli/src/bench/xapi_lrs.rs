@@ -86,3 +86,24 @@ pub async fn counts_for(
     }
     Ok(counts)
 }
+
+/// CPU time spent by the LRS (LaRS and its PostgreSQL), read from the cgroup the harness put
+/// them in (`MICROLEARN_LRS_CPU_USAGE`: a cgroup v1 `cpuacct.usage` in nanoseconds or a cgroup v2
+/// `cpu.stat`). It tells LRS work from waiting, whatever else the machine is doing.
+pub struct LrsCpu(Option<std::path::PathBuf>);
+
+impl LrsCpu {
+    /// From the environment; reads `None` when unset or unreadable.
+    pub fn from_env() -> Self {
+        LrsCpu(std::env::var_os("MICROLEARN_LRS_CPU_USAGE").map(Into::into))
+    }
+
+    /// Cumulative CPU time in milliseconds.
+    pub fn read(&self) -> Option<f64> {
+        let text = std::fs::read_to_string(self.0.as_ref()?).ok()?;
+        if let Some(line) = text.lines().find(|l| l.starts_with("usage_usec ")) {
+            return line[11..].trim().parse::<f64>().ok().map(|us| us / 1e3);
+        }
+        text.trim().parse::<f64>().ok().map(|ns| ns / 1e6)
+    }
+}

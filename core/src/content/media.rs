@@ -115,21 +115,11 @@ struct Needed {
 }
 
 fn setting(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row(
-        "SELECT value FROM content_settings WHERE key = ?1",
-        [key],
-        |r| r.get(0),
-    )
-    .optional()
+    crate::store::settings::get(conn, "content_settings", key)
 }
 
 fn put_setting(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO content_settings(key, value) VALUES (?1, ?2)
-         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        params![key, value],
-    )
-    .map(|_| ())
+    crate::store::settings::put(conn, "content_settings", key, value)
 }
 
 fn budget(conn: &Connection) -> rusqlite::Result<u64> {

@@ -7,6 +7,7 @@
 //! - [`types`]: the plain records (input, plan, history) the FFI exports.
 //! - [`planner`]: the pure, deterministic planner [`plan`].
 //! - [`window`]: local time and DST rules.
+//! - [`zone`]: IANA time zones from the OS database (shared with `quiz`).
 //! - [`bandit`]: Thompson sampling over local hours.
 //! - [`prefs`]: persistence (prefs, schedule, history) and the [`crate::Microlearn`] methods.
 //! - [`sample`]: a realistic input, for the benchmark and demos.
@@ -22,6 +23,7 @@ pub mod signals;
 pub mod texts;
 pub mod types;
 pub mod window;
+pub mod zone;
 
 pub use planner::plan;
 pub use schema::SCHEMA;
@@ -30,6 +32,16 @@ pub use types::{
     MAX_PLAN_DAYS, NotificationPlan, NudgeCategory, NudgeOutcome, NudgePrefs, NudgeRecord,
     PlanInput, PlannedNudge, Platform, QuietHours, Schedule, ShiftStart, SkipReason, Skipped,
 };
+pub use zone::{Zone, ZoneError};
+
+impl From<ZoneError> for NudgeError {
+    fn from(e: ZoneError) -> Self {
+        match e {
+            ZoneError::Unknown(name) => NudgeError::UnknownTimeZone(name),
+            e @ ZoneError::NoDatabase(_) => NudgeError::NoTimeZoneDatabase(e),
+        }
+    }
+}
 
 /// Errors of the `nudge` module.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +49,9 @@ pub enum NudgeError {
     /// The schedule names a time zone the IANA database does not know.
     #[error("unknown time zone {0:?} (expected an IANA name such as \"Europe/London\")")]
     UnknownTimeZone(String),
+    /// This system has no time-zone database at all (e.g. a container without `tzdata`).
+    #[error("{0}")]
+    NoTimeZoneDatabase(ZoneError),
     /// More days were asked for than the planner plans.
     #[error("cannot plan {days} days ahead: at most {max}")]
     TooManyDays {

@@ -20,10 +20,9 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use chrono_tz::Tz;
 
 use super::{
-    NudgeError,
+    NudgeError, Zone,
     bandit::HourBandit,
     texts::{nudge_id, texts},
     types::{
@@ -50,7 +49,8 @@ pub const AFTER_SESSION: Duration = Duration::hours(1);
 pub fn plan(input: &PlanInput) -> Result<NotificationPlan, NudgeError> {
     let tz = validate(input)?;
     let mut plan = NotificationPlan {
-        time_zone: input.schedule.time_zone.clone(),
+        // As the database spells it (lookups ignore ASCII case; the OS APIs do not).
+        time_zone: tz.name().to_owned(),
         ..NotificationPlan::default()
     };
     if input.days == 0 {
@@ -209,7 +209,7 @@ pub fn plan(input: &PlanInput) -> Result<NotificationPlan, NudgeError> {
     Ok(plan)
 }
 
-fn validate(input: &PlanInput) -> Result<Tz, NudgeError> {
+fn validate(input: &PlanInput) -> Result<Zone, NudgeError> {
     let tz = parse_tz(&input.schedule.time_zone)?;
     // Far outside any real clock, date arithmetic would overflow; refuse instead of panicking.
     if !(1900..=9000).contains(&input.now.year()) {
@@ -298,7 +298,7 @@ struct History {
 }
 
 impl History {
-    fn new(input: &PlanInput, tz: &Tz, today: NaiveDate) -> Self {
+    fn new(input: &PlanInput, tz: &Zone, today: NaiveDate) -> Self {
         let mut h = History {
             per_date: BTreeMap::new(),
             categories: BTreeMap::new(),
@@ -357,7 +357,7 @@ struct Slot {
 
 struct DayCtx<'a> {
     input: &'a PlanInput,
-    tz: &'a Tz,
+    tz: &'a Zone,
     quiet: &'a [bool],
     window: Duration,
     hist: &'a History,

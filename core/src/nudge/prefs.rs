@@ -7,7 +7,7 @@
 //! without the shell having to report each delivery.
 
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::{
@@ -32,13 +32,7 @@ const KEY_LAST_PLAN: &str = "last_plan_at";
 const BACKWARDS_TOLERANCE_S: i64 = 300;
 
 fn get_setting<T: DeserializeOwned>(conn: &Connection, key: &str) -> Result<Option<T>> {
-    let raw: Option<String> = conn
-        .query_row(
-            "SELECT value FROM nudge_settings WHERE key = ?1",
-            [key],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let raw = crate::store::settings::get(conn, "nudge_settings", key)?;
     raw.map(|s| {
         serde_json::from_str(&s).map_err(|e| {
             Error::from(NudgeError::CorruptSettings {
@@ -55,12 +49,12 @@ fn put_setting<T: Serialize>(tx: &Transaction<'_>, key: &str, value: &T) -> Resu
         key: key.to_owned(),
         reason: e.to_string(),
     })?;
-    tx.execute(
-        "INSERT INTO nudge_settings(key, value) VALUES (?1, ?2)
-         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        params![key, json],
-    )?;
-    Ok(())
+    Ok(crate::store::settings::put(
+        tx,
+        "nudge_settings",
+        key,
+        &json,
+    )?)
 }
 
 fn to_utc(secs: i64) -> DateTime<Utc> {
@@ -127,9 +121,15 @@ impl crate::Microlearn {
             .unwrap_or_default())
     }
 
-    /// Saves the learner's work schedule and time zone (checked against the IANA database).
+    /// Saves the learner's work schedule and time zone (checked against the OS's IANA database;
+    /// stored as the database spells it, so `europe/london` is kept as `Europe/London`, a name
+    /// the shells can hand to `java.util.TimeZone` / Foundation unchanged).
     pub fn set_nudge_schedule(&self, schedule: &Schedule) -> Result<()> {
-        parse_tz(&schedule.time_zone)?;
+        let zone = parse_tz(&schedule.time_zone)?;
+        let schedule = &Schedule {
+            time_zone: zone.name().to_owned(),
+            ..schedule.clone()
+        };
         if let Some(s) = schedule
             .shifts
             .iter()
@@ -216,7 +216,7 @@ impl crate::Microlearn {
                      tentative = excluded.tentative",
             )?;
             for n in &plan.nudges {
-                let local_date = n.fire_window_start_utc.with_timezone(&tz).date_naive();
+                let local_date = tz.local_date(n.fire_window_start_utc);
                 ins.execute(params![
                     n.id,
                     n.category.as_str(),

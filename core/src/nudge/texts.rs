@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use super::{LearnerSignals, NudgeCategory};
+use crate::util::percent_encode;
 
 /// The stable id: category, local date and slot — never `now`.
 pub fn nudge_id(category: NudgeCategory, date: NaiveDate, minute: u16) -> String {
@@ -59,19 +60,6 @@ pub fn texts(s: &LearnerSignals, today: bool, c: NudgeCategory) -> (String, Stri
             "microlearn://quiz".into(),
         ),
     }
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

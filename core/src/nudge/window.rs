@@ -10,52 +10,34 @@
 //! A day is always planned by its local calendar date, so a 23- or 25-hour day still has each of
 //! its slots once.
 
-use chrono::{
-    DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone,
-    Timelike, Utc,
-};
-use chrono_tz::Tz;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 
-use super::NudgeError;
+use super::{NudgeError, Zone};
 
-/// Parses an IANA zone name.
-pub fn parse_tz(name: &str) -> Result<Tz, NudgeError> {
-    name.parse::<Tz>()
-        .map_err(|_| NudgeError::UnknownTimeZone(name.to_owned()))
+/// Parses an IANA zone name against the OS time-zone database ([`Zone`]).
+pub fn parse_tz(name: &str) -> Result<Zone, NudgeError> {
+    Ok(Zone::get(name)?)
 }
 
 /// The instant of local `minute` (`0..1440`) on `date` in `tz`, with the gap/overlap rules above.
-pub fn local_to_utc(tz: &Tz, date: NaiveDate, minute: u16) -> DateTime<Utc> {
+pub fn local_to_utc(tz: &Zone, date: NaiveDate, minute: u16) -> DateTime<Utc> {
     let time = NaiveTime::from_num_seconds_from_midnight_opt(u32::from(minute.min(1439)) * 60, 0)
         .unwrap_or(NaiveTime::MIN);
     let naive = date.and_time(time);
     resolve(tz, naive)
 }
 
-/// Resolves a naive local date-time to an instant.
-pub fn resolve(tz: &Tz, naive: NaiveDateTime) -> DateTime<Utc> {
-    match tz.from_local_datetime(&naive) {
-        LocalResult::Single(t) => t.with_timezone(&Utc),
-        LocalResult::Ambiguous(a, b) => a.with_timezone(&Utc).min(b.with_timezone(&Utc)),
-        LocalResult::None => {
-            // In a gap: keep the offset in force before it, which moves the time forward by the
-            // length of the gap. Gaps are at most a day (Samoa, 2011), so 36 h before is safe.
-            let before = naive - Duration::hours(36);
-            let offset = match tz.offset_from_local_datetime(&before) {
-                LocalResult::Single(o) | LocalResult::Ambiguous(o, _) => o.fix(),
-                LocalResult::None => tz.offset_from_utc_datetime(&before).fix(),
-            };
-            let utc = naive - Duration::seconds(i64::from(offset.local_minus_utc()));
-            Utc.from_utc_datetime(&utc)
-        }
-    }
+/// Resolves a naive local date-time to an instant (gap: forward by its length; overlap: the
+/// earlier instant).
+pub fn resolve(tz: &Zone, naive: NaiveDateTime) -> DateTime<Utc> {
+    tz.from_local(naive)
 }
 
 /// The local date and minute of day of `t` in `tz`.
-pub fn utc_to_local(tz: &Tz, t: DateTime<Utc>) -> (NaiveDate, u16) {
-    let local = t.with_timezone(tz);
+pub fn utc_to_local(tz: &Zone, t: DateTime<Utc>) -> (NaiveDate, u16) {
+    let local = tz.to_local(t);
     let minute = local.hour() * 60 + local.minute();
-    (local.date_naive(), minute as u16)
+    (local.date(), minute as u16)
 }
 
 /// Parses an RFC 3339 instant, or gives the clock's `now` for `None` (for the CLI and shells
@@ -70,8 +52,8 @@ pub fn instant_or_now(s: Option<&str>) -> Result<DateTime<Utc>, NudgeError> {
 }
 
 /// RFC 3339 rendering of `t` in `tz`, with the zone's offset (`2026-03-08T09:00:00-04:00`).
-pub fn rfc3339_local(tz: &Tz, t: DateTime<Utc>) -> String {
-    t.with_timezone(tz).to_rfc3339()
+pub fn rfc3339_local(tz: &Zone, t: DateTime<Utc>) -> String {
+    tz.to_fixed(t).to_rfc3339()
 }
 
 #[cfg(test)]

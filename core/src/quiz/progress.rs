@@ -97,7 +97,7 @@ impl crate::Microlearn {
         self.store().read(|conn| {
             let settings = schema::load_settings(conn)?;
             let tz = settings.tz()?;
-            let local = |ms: i64| from_ms(ms).with_timezone(&tz).date_naive();
+            let local = |ms: i64| tz.local_date(from_ms(ms));
             let mut days: BTreeMap<NaiveDate, Day> = BTreeMap::new();
             let mut stmt = conn.prepare_cached(
                 "SELECT answered_ms / ?1, count(*), sum(correct) FROM quiz_reviews

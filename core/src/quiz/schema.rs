@@ -6,7 +6,7 @@
 //! state (rebuildable from the log). `quiz_questions` mirrors the catalog's questions; a deleted
 //! card only *retires* its questions (`retired = 1`) so old answers keep their meaning.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::QuizError;
@@ -142,27 +142,19 @@ impl QuizSettings {
         Ok(())
     }
 
-    /// The parsed time zone.
-    pub fn tz(&self) -> Result<chrono_tz::Tz, QuizError> {
-        self.time_zone.parse::<chrono_tz::Tz>().map_err(|_| {
-            QuizError::InvalidSetting(format!("unknown time zone {:?}", self.time_zone))
-        })
+    /// The parsed time zone, resolved against the OS time-zone database ([`crate::nudge::Zone`]).
+    pub fn tz(&self) -> Result<crate::nudge::Zone, QuizError> {
+        crate::nudge::Zone::get(&self.time_zone)
+            .map_err(|e| QuizError::InvalidSetting(e.to_string()))
     }
 }
 
 pub(crate) fn get_setting(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached("SELECT value FROM quiz_settings WHERE key = ?1")?
-        .query_row([key], |r| r.get(0))
-        .optional()
+    crate::store::settings::get(conn, "quiz_settings", key)
 }
 
 pub(crate) fn set_setting(tx: &Transaction<'_>, key: &str, value: &str) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT INTO quiz_settings(key, value) VALUES (?1, ?2)
-         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        params![key, value],
-    )?;
-    Ok(())
+    crate::store::settings::put(tx, "quiz_settings", key, value)
 }
 
 /// The stored settings, or the defaults.

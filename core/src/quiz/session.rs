@@ -315,8 +315,8 @@ fn session_from(id: String, created_ms: i64, budget: u32, items: Vec<SessionItem
     }
 }
 
-fn local_day(tz: chrono_tz::Tz, ms: i64) -> chrono::NaiveDate {
-    from_ms(ms).with_timezone(&tz).date_naive()
+fn local_day(tz: &crate::nudge::Zone, ms: i64) -> chrono::NaiveDate {
+    tz.local_date(from_ms(ms))
 }
 
 impl crate::Microlearn {
@@ -348,7 +348,7 @@ impl crate::Microlearn {
                 )
                 .optional()?;
             if let Some((id, created, b)) = open
-                && local_day(tz, created) == local_day(tz, now_ms)
+                && local_day(&tz, created) == local_day(&tz, now_ms)
             {
                 let mut stmt = tx.prepare_cached(
                     "SELECT question_id, kind, answered_seq IS NOT NULL FROM quiz_session_items

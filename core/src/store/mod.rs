@@ -9,6 +9,7 @@
 //! Each module owns its tables through a [`schema::ModuleSchema`], versioned on its own.
 
 pub mod schema;
+pub(crate) mod settings;
 
 use std::{
     path::{Path, PathBuf},

@@ -14,6 +14,8 @@ use rusqlite::{Connection, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::util::percent_encode;
+
 use super::{
     XapiError,
     model::{
@@ -210,7 +212,11 @@ impl Emitter {
 
     /// The IRI of a card activity.
     pub fn card_iri(&self, card_id: &str) -> String {
-        format!("{}cards/{}", self.settings.activity_base, encode(card_id))
+        format!(
+            "{}cards/{}",
+            self.settings.activity_base,
+            percent_encode(card_id)
+        )
     }
 
     /// The IRI of a question of a card.
@@ -218,7 +224,7 @@ impl Emitter {
         format!(
             "{}/questions/{}",
             self.card_iri(card_id),
-            encode(question_id)
+            percent_encode(question_id)
         )
     }
 
@@ -362,7 +368,7 @@ impl Emitter {
             format!(
                 "{}quizzes/{}",
                 self.settings.activity_base,
-                encode(session_id)
+                percent_encode(session_id)
             ),
             None,
             Some(activity_types::ASSESSMENT),
@@ -426,19 +432,6 @@ impl Emitter {
         });
         s
     }
-}
-
-/// Percent-encodes what may not appear raw in an IRI path segment.
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

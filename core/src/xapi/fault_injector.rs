@@ -339,6 +339,22 @@ fn memory_answer(state: &Mutex<State>, req: &Request, conflict_409: bool) -> Vec
             None => http(404, "", "{\"error\":\"not found\"}"),
         };
     }
+    if req.method == "PUT" {
+        // One statement under `?statementId=` (the one-PUT-per-statement baseline).
+        let id = req
+            .target
+            .split_once("statementId=")
+            .map(|(_, v)| v.split('&').next().unwrap_or("").to_ascii_lowercase())
+            .unwrap_or_default();
+        let Ok(st @ Value::Object(_)) = serde_json::from_slice::<Value>(&req.body) else {
+            return http(400, "", "{\"error\":\"not a JSON object\"}");
+        };
+        if !s.memory.contains_key(&id) {
+            s.memory_order.push(id.clone());
+            s.memory.insert(id, st);
+        }
+        return http(204, "", "");
+    }
     let Ok(Value::Array(batch)) = serde_json::from_slice::<Value>(&req.body) else {
         return http(400, "", "{\"error\":\"not a JSON array\"}");
     };

@@ -8,8 +8,9 @@
 //!    `GET ?statementId=` that finds it);
 //! 2. anything unclear is resent with the **same id** (the LRS deduplicates ids), as the same
 //!    frozen batch;
-//! 3. one flush at a time per database ([`flush_lock`]), and rows are claimed into a batch in one
-//!    transaction, so no two requests in flight hold the same statement.
+//! 3. one flush at a time per database (a mutex in the process, an OS file lock across
+//!    processes: [`super::flush_lock`]), and rows are claimed into a batch in one transaction, so
+//!    no two requests in flight hold the same statement.
 //!
 //! Failures: timeout / reset → ambiguous, back off, resend the same batch; 5xx → exponential
 //! backoff with jitter and a cap; 429 / 503 → honour `Retry-After` and pause the queue; 401 / 403
@@ -19,7 +20,8 @@
 //! "not stored" only once `X-Experience-API-Consistent-Through` has passed the send time.
 //! Backoff and pauses are persisted (`next_attempt_at`, `paused_until`) so the shell's scheduler
 //! (WorkManager / BGTaskScheduler) can respect them. Dropping the future cancels the flush; rows
-//! it left in flight are returned to pending by the next one.
+//! it left in flight are returned to pending by the next flush, or when a core next opens the
+//! database ([`super::flush_lock::recover_on_open`]).
 
 use std::{
     collections::{HashMap, HashSet},
@@ -139,7 +141,8 @@ pub struct FlushReport {
     pub retry_at_ms: Option<i64>,
 }
 
-/// The per-database flush lock: one flush at a time, in this process, per database file.
+/// The in-process flush mutex: one flush at a time per database file in this process (queued
+/// here, asynchronously); [`super::flush_lock`] extends that across processes.
 fn flush_lock(path: PathBuf) -> Arc<tokio::sync::Mutex<()>> {
     static LOCKS: OnceLock<Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
     let path = std::fs::canonicalize(&path).unwrap_or(path);
@@ -176,6 +179,9 @@ pub async fn flush(
     }
     let lock = flush_lock(store.path().to_owned());
     let _guard = lock.lock().await;
+    // Other processes (and core instances that opened the file themselves) are kept out by the
+    // OS file lock; with it held, any in-flight row belongs to a flush that is gone.
+    let _file_lock = super::flush_lock::acquire(store.path()).await;
     store.write(queue::recover_in_flight)?;
     let mut f = Flusher {
         store,

@@ -9,8 +9,10 @@
 //! - enqueue is one committed SQLite transaction ([`queue::enqueue_in`]) that stores the
 //!   statement's frozen JSON with a client-generated UUID, so re-sending is idempotent;
 //! - rows move pending → in-flight (one batch, frozen body) → acknowledged (deleted only then) or
-//!   dead-letter (with the LRS's answer); a flush lock and the batch table make sure no two
-//!   requests in flight ever hold the same statement ([`queue`], [`flush`]);
+//!   dead-letter (with the LRS's answer); a flush lock (in the process and across processes) and
+//!   the batch table make sure no two requests in flight ever hold the same statement
+//!   ([`queue`], [`flush`]); rows a dead process left in flight return to pending when the core
+//!   next opens ([`recover_on_open`]);
 //! - every failure class of a real LRS has its own handling ([`flush`]), and backoff state is
 //!   persisted so the shell's WorkManager / BGTask can respect it.
 //!
@@ -20,6 +22,7 @@
 pub mod builders;
 pub mod fault_injector;
 pub mod flush;
+pub mod flush_lock;
 pub mod formats;
 mod lrs_http;
 pub mod model;
@@ -33,6 +36,7 @@ use rusqlite::Transaction;
 
 pub use builders::{Emitter, LearnerConfig, LearnerPrivacy, XapiSettings, verbs};
 pub use flush::{FlushOptions, FlushOutcome, FlushReport, LrsEndpoint};
+pub use flush_lock::recover_on_open;
 pub use model::{
     Actor, CredentialProvider, Credentials, Statement, StaticCredentials, XapiVersion,
 };

@@ -5,11 +5,10 @@
 //! `dead` with the LRS's answer when the LRS refused it on its own. A batch's body is the
 //! concatenation of its rows' frozen JSON in queue order, so re-sending a batch sends exactly the
 //! same bytes. Claiming happens in one write transaction, and flushes hold a per-database lock
-//! ([`super::flush`]), so no two requests in flight ever hold the same statement. In-flight rows
-//! left by a killed process are returned to pending when the next flush starts; `first_sent_at`
-//! remembers that they may already be on the LRS.
-
-#![allow(dead_code)] // TEMPORARY: the flush (next commit) uses the batch helpers.
+//! ([`super::flush`], [`super::flush_lock`]), so no two requests in flight ever hold the same
+//! statement. In-flight rows left by a killed process are returned to pending when the core next
+//! opens the database (or the next flush starts); `first_sent_at` remembers that they may
+//! already be on the LRS.
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;

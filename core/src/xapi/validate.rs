@@ -110,26 +110,59 @@ pub(super) fn string<'a>(v: &'a Value, path: &str) -> Result<&'a str, Validation
         .ok_or_else(|| ValidationError::new(path, ValidationKind::WrongType, "must be a string"))
 }
 
+/// An array (`WrongType` otherwise).
+pub(super) fn array<'a>(v: &'a Value, path: &str) -> Result<&'a Vec<Value>, ValidationError> {
+    v.as_array()
+        .ok_or_else(|| ValidationError::new(path, ValidationKind::WrongType, "must be an array"))
+}
+
+/// A string in the format `ok` accepts; otherwise `kind`, saying the value is not `what`.
+pub(super) fn formatted(
+    v: &Value,
+    path: &str,
+    ok: fn(&str) -> bool,
+    kind: ValidationKind,
+    what: &str,
+) -> R {
+    let s = string(v, path)?;
+    if !ok(s) {
+        return err(path, kind, format!("{s:?} is not {what}"));
+    }
+    Ok(())
+}
+
+/// The member `key` of `m`, or `Missing` at `path.key`.
+pub(super) fn required<'a>(
+    m: &'a Map<String, Value>,
+    path: &str,
+    key: &str,
+) -> Result<&'a Value, ValidationError> {
+    m.get(key)
+        .ok_or_else(|| ValidationError::new(join(path, key), ValidationKind::Missing, "required"))
+}
+
+/// A string that must be an IRI (`NotIri` otherwise).
+pub(super) fn iri<'a>(v: &'a Value, path: &str) -> Result<&'a str, ValidationError> {
+    let s = string(v, path)?;
+    if !is_iri(s) {
+        return Err(ValidationError::new(
+            path,
+            ValidationKind::NotIri,
+            "must be an IRI",
+        ));
+    }
+    Ok(s)
+}
+
 /// Validates a whole statement (as sent to `POST /statements`) for `version`.
 pub fn validate_statement(v: &Value, version: XapiVersion) -> R {
     let m = object(v, "statement")?;
-    only_keys(
-        m,
-        "",
-        &[
-            "id",
-            "actor",
-            "verb",
-            "object",
-            "result",
-            "context",
-            "timestamp",
-            "stored",
-            "authority",
-            "version",
-            "attachments",
-        ],
-    )?;
+    let allowed = [
+        BODY_KEYS.as_slice(),
+        &["id", "stored", "authority", "version"],
+    ]
+    .concat();
+    only_keys(m, "", &allowed)?;
     if let Some(id) = m.get("id") {
         uuid_value(id, "id")?;
     }
@@ -166,19 +199,24 @@ fn version_ok(s: &str, majors: &[&str]) -> bool {
     })
 }
 
+/// The keys [`statement_body`] checks, allowed in statements and sub-statements alike.
+const BODY_KEYS: [&str; 7] = [
+    "actor",
+    "verb",
+    "object",
+    "result",
+    "context",
+    "timestamp",
+    "attachments",
+];
+
 /// The parts shared by statements and sub-statements.
 fn statement_body(m: &Map<String, Value>, path: &str, version: XapiVersion, sub: bool) -> R {
-    let actor_v = m.get("actor").ok_or_else(|| {
-        ValidationError::new(join(path, "actor"), ValidationKind::Missing, "required")
-    })?;
+    let actor_v = required(m, path, "actor")?;
     actor(actor_v, &join(path, "actor"))?;
-    let verb_v = m.get("verb").ok_or_else(|| {
-        ValidationError::new(join(path, "verb"), ValidationKind::Missing, "required")
-    })?;
+    let verb_v = required(m, path, "verb")?;
     let verb_id = verb(verb_v, &join(path, "verb"))?;
-    let obj = m.get("object").ok_or_else(|| {
-        ValidationError::new(join(path, "object"), ValidationKind::Missing, "required")
-    })?;
+    let obj = required(m, path, "object")?;
     let kind = statement_object(obj, &join(path, "object"), version, sub)?;
     if verb_id == super::builders::verbs::VOIDED && kind != "StatementRef" {
         return err(
@@ -311,72 +349,75 @@ fn group(m: &Map<String, Value>, path: &str) -> R {
     Ok(())
 }
 
+/// The string identifiers: key, check, and why a value fails it.
+type IfiCheck = (&'static str, fn(&str) -> bool, ValidationKind, &'static str);
+const STRING_IFIS: [IfiCheck; 3] = [
+    (
+        "mbox",
+        is_mailto,
+        ValidationKind::NotIri,
+        "must be a mailto: IRI with one address",
+    ),
+    (
+        "mbox_sha1sum",
+        is_sha1_hex,
+        ValidationKind::BadValue,
+        "must be 40 hex digits",
+    ),
+    ("openid", is_iri, ValidationKind::NotIri, "must be a URI"),
+];
+
 /// Checks each identifier present and returns how many there are.
 fn ifis(m: &Map<String, Value>, path: &str) -> Result<usize, ValidationError> {
-    let mut n = 0;
     if let Some(name) = m.get("name") {
         string(name, &join(path, "name"))?;
     }
-    if let Some(v) = m.get("mbox") {
-        n += 1;
-        let s = string(v, &join(path, "mbox"))?;
-        let ok = s.strip_prefix("mailto:").is_some_and(|addr| {
-            let mut parts = addr.split('@');
-            matches!((parts.next(), parts.next(), parts.next()),
-                    (Some(l), Some(d), None) if !l.is_empty() && !d.is_empty()
-                        && !addr.contains(char::is_whitespace))
-        });
-        if !ok {
-            return Err(ValidationError::new(
-                join(path, "mbox"),
-                ValidationKind::NotIri,
-                "must be a mailto: IRI with one address",
-            ));
-        }
-    }
-    if let Some(v) = m.get("mbox_sha1sum") {
-        n += 1;
-        let s = string(v, &join(path, "mbox_sha1sum"))?;
-        if s.len() != 40 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(ValidationError::new(
-                join(path, "mbox_sha1sum"),
-                ValidationKind::BadValue,
-                "must be 40 hex digits",
-            ));
-        }
-    }
-    if let Some(v) = m.get("openid") {
-        n += 1;
-        let s = string(v, &join(path, "openid"))?;
-        if !is_iri(s) {
-            return Err(ValidationError::new(
-                join(path, "openid"),
-                ValidationKind::NotIri,
-                "must be a URI",
-            ));
+    let mut n = 0;
+    for (key, ok, kind, msg) in STRING_IFIS {
+        if let Some(v) = m.get(key) {
+            n += 1;
+            let p = join(path, key);
+            if !ok(string(v, &p)?) {
+                return Err(ValidationError::new(p, kind, msg));
+            }
         }
     }
     if let Some(v) = m.get("account") {
         n += 1;
-        let p = join(path, "account");
-        let a = object(v, &p)?;
-        only_keys(a, &p, &["homePage", "name"])?;
-        let home = a.get("homePage").ok_or_else(|| {
-            ValidationError::new(join(&p, "homePage"), ValidationKind::Missing, "required")
-        })?;
-        if !is_iri(string(home, &join(&p, "homePage"))?) {
-            return Err(ValidationError::new(
-                join(&p, "homePage"),
-                ValidationKind::NotIri,
-                "must be an IRL",
-            ));
-        }
-        let name = a.get("name").ok_or_else(|| {
-            ValidationError::new(join(&p, "name"), ValidationKind::Missing, "required")
-        })?;
-        string(name, &join(&p, "name"))?;
+        account(v, &join(path, "account"))?;
     }
     Ok(n)
+}
+
+/// `mailto:` and exactly one address without white space.
+fn is_mailto(s: &str) -> bool {
+    s.strip_prefix("mailto:").is_some_and(|addr| {
+        let mut parts = addr.split('@');
+        matches!((parts.next(), parts.next(), parts.next()),
+            (Some(l), Some(d), None) if !l.is_empty() && !d.is_empty()
+                && !addr.contains(char::is_whitespace))
+    })
+}
+
+/// 40 hex digits.
+fn is_sha1_hex(s: &str) -> bool {
+    s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// An `account` identifier: `homePage` (an IRL) and `name`.
+fn account(v: &Value, p: &str) -> R {
+    let a = object(v, p)?;
+    only_keys(a, p, &["homePage", "name"])?;
+    let home = required(a, p, "homePage")?;
+    if !is_iri(string(home, &join(p, "homePage"))?) {
+        return err(
+            &join(p, "homePage"),
+            ValidationKind::NotIri,
+            "must be an IRL",
+        );
+    }
+    string(required(a, p, "name")?, &join(p, "name"))?;
+    Ok(())
 }
 
 fn authority(v: &Value, path: &str) -> R {
@@ -410,17 +451,7 @@ fn authority(v: &Value, path: &str) -> R {
 fn verb<'a>(v: &'a Value, path: &str) -> Result<&'a str, ValidationError> {
     let m = object(v, path)?;
     only_keys(m, path, &["id", "display"])?;
-    let id = m.get("id").ok_or_else(|| {
-        ValidationError::new(join(path, "id"), ValidationKind::Missing, "required")
-    })?;
-    let id = string(id, &join(path, "id"))?;
-    if !is_iri(id) {
-        return Err(ValidationError::new(
-            join(path, "id"),
-            ValidationKind::NotIri,
-            "must be an IRI",
-        ));
-    }
+    let id = iri(required(m, path, "id")?, &join(path, "id"))?;
     if let Some(d) = m.get("display") {
         language_map(d, &join(path, "display"))?;
     }
@@ -464,20 +495,7 @@ fn statement_object(
                     "a sub-statement cannot contain a sub-statement",
                 ));
             }
-            only_keys(
-                m,
-                path,
-                &[
-                    "objectType",
-                    "actor",
-                    "verb",
-                    "object",
-                    "result",
-                    "context",
-                    "timestamp",
-                    "attachments",
-                ],
-            )?;
+            only_keys(m, path, &[BODY_KEYS.as_slice(), &["objectType"]].concat())?;
             statement_body(m, path, version, true)?;
         }
     }
@@ -493,20 +511,13 @@ pub(super) fn statement_ref(m: &Map<String, Value>, path: &str) -> R {
             "must be StatementRef",
         );
     }
-    let id = m.get("id").ok_or_else(|| {
-        ValidationError::new(join(path, "id"), ValidationKind::Missing, "required")
-    })?;
+    let id = required(m, path, "id")?;
     uuid_value(id, &join(path, "id"))
 }
 
 pub(super) fn activity(m: &Map<String, Value>, path: &str) -> R {
     only_keys(m, path, &["objectType", "id", "definition"])?;
-    let id = m.get("id").ok_or_else(|| {
-        ValidationError::new(join(path, "id"), ValidationKind::Missing, "required")
-    })?;
-    if !is_iri(string(id, &join(path, "id"))?) {
-        return err(&join(path, "id"), ValidationKind::NotIri, "must be an IRI");
-    }
+    iri(required(m, path, "id")?, &join(path, "id"))?;
     if let Some(d) = m.get("definition") {
         definition(d, &join(path, "definition"))?;
     }
@@ -514,25 +525,15 @@ pub(super) fn activity(m: &Map<String, Value>, path: &str) -> R {
 }
 
 pub(super) fn uuid_value(v: &Value, path: &str) -> R {
-    let s = string(v, path)?;
-    if !is_uuid(s) {
-        return err(
-            path,
-            ValidationKind::NotUuid,
-            format!("{s:?} is not a UUID"),
-        );
-    }
-    Ok(())
+    formatted(v, path, is_uuid, ValidationKind::NotUuid, "a UUID")
 }
 
 fn timestamp(v: &Value, path: &str) -> R {
-    let s = string(v, path)?;
-    if !is_timestamp(s) {
-        return err(
-            path,
-            ValidationKind::BadTimestamp,
-            format!("{s:?} is not an ISO 8601 timestamp"),
-        );
-    }
-    Ok(())
+    formatted(
+        v,
+        path,
+        is_timestamp,
+        ValidationKind::BadTimestamp,
+        "an ISO 8601 timestamp",
+    )
 }

@@ -7,8 +7,8 @@ use super::{
     formats::{is_duration, is_iri, is_language_tag},
     model::XapiVersion,
     validate::{
-        R, ValidationError, ValidationKind, activity, actor, err, join, object, only_keys,
-        statement_ref, string, uuid_value,
+        R, ValidationError, ValidationKind, activity, actor, array, err, formatted, iri, join,
+        object, only_keys, required, statement_ref, string, uuid_value,
     },
 };
 
@@ -44,14 +44,8 @@ pub(super) fn result(v: &Value, path: &str) -> R {
         string(r, &join(path, "response"))?;
     }
     if let Some(d) = m.get("duration") {
-        let s = string(d, &join(path, "duration"))?;
-        if !is_duration(s) {
-            return err(
-                &join(path, "duration"),
-                ValidationKind::BadDuration,
-                format!("{s:?} is not an ISO 8601 duration"),
-            );
-        }
+        let (p, kind) = (join(path, "duration"), ValidationKind::BadDuration);
+        formatted(d, &p, is_duration, kind, "an ISO 8601 duration")?;
     }
     if let Some(e) = m.get("extensions") {
         extensions(e, &join(path, "extensions"))?;
@@ -178,9 +172,7 @@ pub(super) fn context(v: &Value, path: &str, version: XapiVersion, object_is_act
     for (k, actor_kind) in [("contextAgents", "Agent"), ("contextGroups", "Group")] {
         if let Some(list) = m.get(k) {
             let p = join(path, k);
-            let arr = list.as_array().ok_or_else(|| {
-                ValidationError::new(&p, ValidationKind::WrongType, "must be an array")
-            })?;
+            let arr = array(list, &p)?;
             for (i, item) in arr.iter().enumerate() {
                 context_actor(item, &format!("{p}[{i}]"), actor_kind)?;
             }
@@ -207,9 +199,7 @@ pub(super) fn context_actor(v: &Value, path: &str, kind: &str) -> R {
             );
         }
     }
-    let a = m.get(key).ok_or_else(|| {
-        ValidationError::new(join(path, key), ValidationKind::Missing, "required")
-    })?;
+    let a = required(m, path, key)?;
     actor(a, &join(path, key))?;
     let is_group = a.get("objectType").and_then(Value::as_str) == Some("Group");
     if is_group != (kind == "Group") {
@@ -221,20 +211,12 @@ pub(super) fn context_actor(v: &Value, path: &str, kind: &str) -> R {
     }
     if let Some(rt) = m.get("relevantTypes") {
         let p = join(path, "relevantTypes");
-        let arr = rt.as_array().ok_or_else(|| {
-            ValidationError::new(&p, ValidationKind::WrongType, "must be an array")
-        })?;
+        let arr = array(rt, &p)?;
         if arr.is_empty() {
             return err(&p, ValidationKind::BadValue, "must not be empty");
         }
         for (i, t) in arr.iter().enumerate() {
-            if !is_iri(string(t, &format!("{p}[{i}]"))?) {
-                return err(
-                    &format!("{p}[{i}]"),
-                    ValidationKind::NotIri,
-                    "must be an IRI",
-                );
-            }
+            iri(t, &format!("{p}[{i}]"))?;
         }
     }
     Ok(())
@@ -255,9 +237,7 @@ pub(super) fn context_activity(v: &Value, path: &str) -> R {
 }
 
 pub(super) fn attachments(v: &Value, path: &str) -> R {
-    let arr = v
-        .as_array()
-        .ok_or_else(|| ValidationError::new(path, ValidationKind::WrongType, "must be an array"))?;
+    let arr = array(v, path)?;
     for (i, a) in arr.iter().enumerate() {
         let p = format!("{path}[{i}]");
         let m = object(a, &p)?;
@@ -274,18 +254,8 @@ pub(super) fn attachments(v: &Value, path: &str) -> R {
                 "fileUrl",
             ],
         )?;
-        let req = |k: &str| {
-            m.get(k).ok_or_else(|| {
-                ValidationError::new(join(&p, k), ValidationKind::Missing, "required")
-            })
-        };
-        if !is_iri(string(req("usageType")?, &join(&p, "usageType"))?) {
-            return err(
-                &join(&p, "usageType"),
-                ValidationKind::NotIri,
-                "must be an IRI",
-            );
-        }
+        let req = |k: &str| required(m, &p, k);
+        iri(req("usageType")?, &join(&p, "usageType"))?;
         language_map(req("display")?, &join(&p, "display"))?;
         if let Some(d) = m.get("description") {
             language_map(d, &join(&p, "description"))?;
@@ -375,10 +345,8 @@ pub(super) fn definition(v: &Value, path: &str) -> R {
         }
     }
     for k in ["type", "moreInfo"] {
-        if let Some(t) = m.get(k)
-            && !is_iri(string(t, &join(path, k))?)
-        {
-            return err(&join(path, k), ValidationKind::NotIri, "must be an IRI");
+        if let Some(t) = m.get(k) {
+            iri(t, &join(path, k))?;
         }
     }
     if let Some(t) = m.get("interactionType") {
@@ -393,9 +361,7 @@ pub(super) fn definition(v: &Value, path: &str) -> R {
     }
     if let Some(c) = m.get("correctResponsesPattern") {
         let p = join(path, "correctResponsesPattern");
-        let arr = c.as_array().ok_or_else(|| {
-            ValidationError::new(&p, ValidationKind::WrongType, "must be an array")
-        })?;
+        let arr = array(c, &p)?;
         for (i, s) in arr.iter().enumerate() {
             string(s, &format!("{p}[{i}]"))?;
         }
@@ -403,17 +369,13 @@ pub(super) fn definition(v: &Value, path: &str) -> R {
     for k in COMPONENT_LISTS {
         if let Some(list) = m.get(*k) {
             let p = join(path, k);
-            let arr = list.as_array().ok_or_else(|| {
-                ValidationError::new(&p, ValidationKind::WrongType, "must be an array")
-            })?;
+            let arr = array(list, &p)?;
             let mut seen = std::collections::HashSet::new();
             for (i, c) in arr.iter().enumerate() {
                 let cp = format!("{p}[{i}]");
                 let cm = object(c, &cp)?;
                 only_keys(cm, &cp, &["id", "description"])?;
-                let id = cm.get("id").ok_or_else(|| {
-                    ValidationError::new(join(&cp, "id"), ValidationKind::Missing, "required")
-                })?;
+                let id = required(cm, &cp, "id")?;
                 let id = string(id, &join(&cp, "id"))?;
                 if !seen.insert(id) {
                     return err(
