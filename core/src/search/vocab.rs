@@ -441,3 +441,83 @@ mod tests {
         assert_eq!(back.len(), v2.len());
     }
 }
+
+#[cfg(test)]
+mod stored_tests {
+    use super::*;
+    use crate::{Microlearn, search::SearchOptions};
+
+    fn card(id: &str, title: &str, body: &str) -> Card {
+        let mut c = Card::new(id, title);
+        c.body = body.to_owned();
+        c
+    }
+
+    fn stored(core: &Microlearn) -> Vocab {
+        core.store()
+            .read(|c| -> crate::Result<Vocab> {
+                let g = crate::search::generation(c)?;
+                Ok(load(c, g)?.expect("vocabulary stored for the current generation"))
+            })
+            .expect("read")
+    }
+
+    #[test]
+    fn first_search_after_open_loads_the_stored_vocabulary() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        {
+            let core = Microlearn::open(dir.path()).expect("open");
+            core.import_cards(&[card("a", "Forklift checks", "Check the forks daily")])
+                .expect("import");
+        }
+        let core = Microlearn::open(dir.path()).expect("reopen");
+        let r = core
+            .search("forklfit", &SearchOptions::default())
+            .expect("search");
+        assert_eq!(r.hits.first().map(|h| h.card_id.as_str()), Some("a"));
+        // Neither the search after opening nor the one after a catalog change rebuilt it.
+        core.import_cards(&[card("b", "Refund policy", "Refunds need a receipt")])
+            .expect("import");
+        let r = core
+            .search("reciept", &SearchOptions::default())
+            .expect("search");
+        assert_eq!(r.hits.first().map(|h| h.card_id.as_str()), Some("b"));
+        assert_eq!(core.search_cache.rebuilds(), 0);
+    }
+
+    #[test]
+    fn stored_vocabulary_follows_additions_replacements_and_deletions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let core = Microlearn::open(dir.path()).expect("open");
+        core.import_cards(&[
+            card("a", "Zebra crossing", "Stop at the zebra"),
+            card("b", "Zebra care", "Feed the zebra"),
+        ])
+        .expect("import");
+        assert_eq!(stored(&core).df("zebra"), Some(2));
+        // Addition: merged.
+        core.import_cards(&[card("c", "Zebra facts", "Stripes")])
+            .expect("add");
+        assert_eq!(stored(&core).df("zebra"), Some(3));
+        assert_eq!(stored(&core).df("stripes"), Some(1));
+        // Unchanged text (a new revision of the same words): nothing to do, still exact.
+        core.import_cards(&[card("c", "Zebra facts", "Stripes")])
+            .expect("same");
+        assert_eq!(stored(&core).df("zebra"), Some(3));
+        // Replacement and deletion: old words leave the vocabulary.
+        core.import_cards(&[card("c", "Horse facts", "Manes")])
+            .expect("replace");
+        let v = stored(&core);
+        assert_eq!(
+            (v.df("zebra"), v.df("stripes"), v.df("manes")),
+            (Some(2), None, Some(1))
+        );
+        core.store()
+            .write(|tx| -> crate::Result<()> {
+                Ok(crate::content::apply_changes(tx, &[], &["a".to_owned()])?)
+            })
+            .expect("delete");
+        assert_eq!(stored(&core).df("zebra"), Some(1));
+        assert_eq!(core.search_cache.rebuilds(), 0);
+    }
+}
