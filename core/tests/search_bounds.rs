@@ -87,9 +87,9 @@ fn rows_read_per_query_are_capped_when_every_card_matches() {
             assert!(r.hits.len() <= 10);
         }
     }
-    // The cap is what bounds it: a single broad word matches all n cards, yet is read only up to
-    // the cap (plus the title tier).
-    core.search("safety ", &SearchOptions::default())
+    // The cap is what bounds it: a single broad word (not searched before, so not remembered)
+    // matches all n cards, yet is read only up to the cap (plus the title tier).
+    core.search("ladder ", &SearchOptions::default())
         .expect("search");
     let rows = rank::take_rows_read();
     assert!(rows < n as u64, "read {rows} of {n} matching rows");
@@ -120,4 +120,38 @@ fn broad_query_keeps_the_card_whose_title_says_it() {
             "{q:?}"
         );
     }
+}
+
+#[test]
+fn remembered_statements_follow_catalog_changes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let core = Microlearn::open(dir.path()).expect("open");
+    let mut a = Card::new("a", "Ladder inspection");
+    a.body = "Check the rungs.".to_owned();
+    core.import_cards(&[a]).expect("import");
+    let ids = |q: &str| -> Vec<String> {
+        core.search(q, &SearchOptions::default())
+            .expect("search")
+            .hits
+            .into_iter()
+            .map(|h| h.card_id)
+            .collect()
+    };
+    assert_eq!(ids("ladder insp"), ["a"]);
+    let mut b = Card::new("b", "Ladder inspection checklist");
+    b.body = "Rungs, feet, locks.".to_owned();
+    core.import_cards(&[b]).expect("import");
+    let mut got = ids("ladder insp");
+    got.sort();
+    assert_eq!(got, ["a", "b"]);
+    core.store()
+        .write(|tx| -> microlearn_core::Result<()> {
+            Ok(microlearn_core::content::apply_changes(
+                tx,
+                &[],
+                &["a".to_owned()],
+            )?)
+        })
+        .expect("delete");
+    assert_eq!(ids("ladder insp"), ["b"]);
 }

@@ -24,7 +24,11 @@
 //! opened, popular …), applied to the candidates before the page is cut. It is empty until a
 //! module fills it; [`set_boosts`] is the documented entry point.
 
-use std::cell::Cell;
+use std::{
+    cell::Cell,
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use rusqlite::{Connection, Transaction, config::DbConfig, params};
 
@@ -98,9 +102,76 @@ fn is_filtered(opts: &SearchOptions) -> bool {
 }
 
 /// The rows of one statement: `(doc, score)` best first, and whether it was cut at the cap.
+#[derive(Clone)]
 struct Matches {
     rows: Vec<(i64, f64)>,
     capped: bool,
+}
+
+/// Entries kept by [`StatementMemo`] before it starts over.
+const MEMO_ENTRIES: usize = 64;
+
+/// The rows of recent statements, for one index generation. Typing one more letter of a word
+/// re-runs the same statements for the words before it (the relaxations that drop the word
+/// being typed, the title tier, the rare-words OR), so each is read once per word rather than
+/// once per keystroke. Keyed by the statement kind, the filters and the MATCH text; emptied when
+/// the catalog changes (new generation) or when full. Everything a statement reads changes with
+/// the generation except the media cache, so downloaded-only searches bypass it.
+#[derive(Debug, Default)]
+pub struct StatementMemo {
+    inner: Mutex<(i64, HashMap<String, Arc<(Vec<(i64, f64)>, bool)>>)>,
+}
+
+impl StatementMemo {
+    fn get(&self, generation: i64, key: &str) -> Option<Matches> {
+        let guard = self.inner.lock().ok()?;
+        if guard.0 != generation {
+            return None;
+        }
+        guard.1.get(key).map(|m| Matches {
+            rows: m.0.clone(),
+            capped: m.1,
+        })
+    }
+
+    fn put(&self, generation: i64, key: String, m: &Matches) {
+        if let Ok(mut guard) = self.inner.lock() {
+            if guard.0 != generation || guard.1.len() >= MEMO_ENTRIES {
+                guard.0 = generation;
+                guard.1.clear();
+            }
+            guard.1.insert(key, Arc::new((m.rows.clone(), m.capped)));
+        }
+    }
+}
+
+/// What every statement of one search shares.
+struct Runner<'a> {
+    conn: &'a Connection,
+    opts: &'a SearchOptions,
+    memo: &'a StatementMemo,
+    generation: i64,
+}
+
+impl Runner<'_> {
+    /// [`run`], through the memo. Not for downloaded-only searches: media downloads change
+    /// their answer without a new index generation.
+    fn run(&self, expr: &str, scored: bool, cap: usize) -> rusqlite::Result<Matches> {
+        let o = self.opts;
+        if o.downloaded_only {
+            return run(self.conn, expr, o, scored, cap);
+        }
+        let key = format!(
+            "{scored}|{cap}|{:?}|{:?}|{:?}|{:?}|{}|{expr}",
+            o.format, o.max_duration_seconds, o.locale, o.tag, o.downloaded_only
+        );
+        if let Some(m) = self.memo.get(self.generation, &key) {
+            return Ok(m);
+        }
+        let m = run(self.conn, expr, o, scored, cap)?;
+        self.memo.put(self.generation, key, &m);
+        Ok(m)
+    }
 }
 
 /// Runs one MATCH expression, reading at most `cap` rows; with `scored`, each row's bm25
@@ -169,10 +240,9 @@ fn merge(found: &mut Vec<(i64, f64)>, rows: Vec<(i64, f64)>, bonus: f64, fetch: 
 /// times; each relaxed AND stays narrow, unlike an OR of everything. Cards found by a query with
 /// fewer words score lower ([`ALL_WORDS_BONUS`] per tier). If the page is still short, the OR of
 /// the rarest words (as many as the cap can score in full) fills it, lowest tier.
-pub fn candidates(
-    conn: &Connection,
+fn candidates(
+    r: &Runner<'_>,
     plan: &Plan,
-    opts: &SearchOptions,
     want: usize,
     fetch: usize,
 ) -> rusqlite::Result<Vec<(i64, f64)>> {
@@ -189,9 +259,9 @@ pub fn candidates(
         return match short.and_then(Group::expr) {
             Some(expr) => {
                 let title = format!("{{title tags}} : {expr}");
-                let mut m = run(conn, &title, opts, false, fetch)?;
+                let mut m = r.run(&title, false, fetch)?;
                 if m.rows.is_empty() {
-                    m = run(conn, &expr, opts, false, fetch)?;
+                    m = r.run(&expr, false, fetch)?;
                 }
                 Ok(m.rows)
             }
@@ -203,11 +273,11 @@ pub fn candidates(
     let Some(all) = and_of(&scoring) else {
         return Ok(vec![]);
     };
-    let m = run(conn, &all, opts, true, CAP)?;
+    let m = r.run(&all, true, CAP)?;
     if m.capped {
         // Broad: the cap saw only the first matches in index order; the words in titles and
         // tags rank first so the card named by the query is not among the ones left unread.
-        let title = run(conn, &format!("{{title tags}} : ({all})"), opts, true, CAP)?;
+        let title = r.run(&format!("{{title tags}} : ({all})"), true, CAP)?;
         merge(
             &mut found,
             title.rows,
@@ -241,7 +311,7 @@ pub fn candidates(
             break;
         };
         let bonus = (tiers - 1.0 - tier as f64) * ALL_WORDS_BONUS;
-        let rows = run(conn, &expr, opts, true, CAP)?.rows;
+        let rows = r.run(&expr, true, CAP)?.rows;
         merge(&mut found, rows, bonus, CAP);
     }
     if found.len() < want && scoring.len() > 1 {
@@ -260,14 +330,14 @@ pub fn candidates(
             budget += g.df_estimate;
             rare.extend(g.expr());
         }
-        let rows = run(conn, &rare.join(" OR "), opts, true, CAP)?.rows;
+        let rows = r.run(&rare.join(" OR "), true, CAP)?.rows;
         merge(&mut found, rows, 0.0, CAP);
     }
     if let Some(short) = short
         && let Some(with_short) = and_of(&[scoring.as_slice(), &[short]].concat())
     {
         // The one- or two-letter word being typed: cards that also match it come first.
-        let also = run(conn, &with_short, opts, false, CAP)?.rows;
+        let also = r.run(&with_short, false, CAP)?.rows;
         for (doc, _) in also {
             match found.iter_mut().find(|f| f.0 == doc) {
                 Some(f) => f.1 += PREFIX_BONUS,
@@ -347,7 +417,13 @@ fn search_in_snapshot(
     let plan = query::plan(words, &vocab);
     let want = opts.limit as usize;
     let fetch = (want * 2).max(20);
-    let mut found = candidates(conn, &plan, opts, want, fetch)?;
+    let runner = Runner {
+        conn,
+        opts,
+        memo: &cache.memo,
+        generation: vocab.generation,
+    };
+    let mut found = candidates(&runner, &plan, want, fetch)?;
     apply_boosts(conn, &mut found)?;
     found.truncate(want);
     let highlight = plan.highlight_terms();

@@ -345,6 +345,8 @@ pub fn update_in_tx(
 pub struct SearchCache {
     vocab: RwLock<Option<Arc<Vocab>>>,
     rebuilds: AtomicU64,
+    /// Rows of recent statements (see [`super::rank::StatementMemo`]).
+    pub(crate) memo: super::rank::StatementMemo,
 }
 
 impl SearchCache {
