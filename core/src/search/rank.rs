@@ -102,7 +102,7 @@ fn is_filtered(opts: &SearchOptions) -> bool {
 }
 
 /// The rows of one statement: `(doc, score)` best first, and whether it was cut at the cap.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 struct Matches {
     rows: Vec<(i64, f64)>,
     capped: bool,
@@ -119,7 +119,7 @@ const MEMO_ENTRIES: usize = 64;
 /// the generation except the media cache, so downloaded-only searches bypass it.
 #[derive(Debug, Default)]
 pub struct StatementMemo {
-    inner: Mutex<(i64, HashMap<String, Arc<(Vec<(i64, f64)>, bool)>>)>,
+    inner: Mutex<(i64, HashMap<String, Arc<Matches>>)>,
 }
 
 impl StatementMemo {
@@ -128,10 +128,7 @@ impl StatementMemo {
         if guard.0 != generation {
             return None;
         }
-        guard.1.get(key).map(|m| Matches {
-            rows: m.0.clone(),
-            capped: m.1,
-        })
+        guard.1.get(key).map(|m| Matches::clone(m))
     }
 
     fn put(&self, generation: i64, key: String, m: &Matches) {
@@ -140,7 +137,7 @@ impl StatementMemo {
                 guard.0 = generation;
                 guard.1.clear();
             }
-            guard.1.insert(key, Arc::new((m.rows.clone(), m.capped)));
+            guard.1.insert(key, Arc::new(m.clone()));
         }
     }
 }
