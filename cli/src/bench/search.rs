@@ -426,6 +426,7 @@ fn run_in(work: &std::path::Path, archive: &std::path::Path, args: &SearchBench)
     }
     let _ = microlearn_core::search::rank::take_rows_read();
     let rep = latency::replay(&core, &picked);
+    let shuffled = latency::shuffled(&core, &picked, &mut Rng(args.seed.wrapping_add(2).max(1)));
     let mut base_lat = vec![];
     for q in &picked {
         let chars: Vec<char> = q.chars().collect();
@@ -474,6 +475,8 @@ fn run_in(work: &std::path::Path, archive: &std::path::Path, args: &SearchBench)
     });
     let more = json!({
         "cpu_p50_ms": r3(percentile(&rep.cpu, 0.5)),
+        "shuffled_p50_ms": r3(percentile(&shuffled, 0.5)),
+        "shuffled_p99_ms": r3(percentile(&shuffled, 0.99)),
         "cpu_p99_ms": r3(percentile(&rep.cpu, 0.99)),
         "max_rows_read": rep.rows.last().copied().unwrap_or(0),
         "first_search_after_open_ms": r3(first_after_open_ms),
@@ -545,6 +548,7 @@ fn run_in(work: &std::path::Path, archive: &std::path::Path, args: &SearchBench)
         None,
     );
     row("cpu_p99_ms", percentile(&rep.cpu, 0.99), None);
+    row("shuffled_p99_ms", percentile(&shuffled, 0.99), None);
     row("first_search_after_open_ms", first_after_open_ms, None);
     if let Some(p) = &patho {
         row("pathological_max_ms", p.max_ms, None);

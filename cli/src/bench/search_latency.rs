@@ -89,6 +89,35 @@ pub fn replay(core: &Microlearn, queries: &[&str]) -> Replay {
     r
 }
 
+/// Wall times (ms, sorted) of every keystroke prefix of `queries`, searched in a shuffled order:
+/// no search follows the keystroke before it, so nothing is reused from it (the worst case of a
+/// learner typing).
+pub fn shuffled(core: &Microlearn, queries: &[&str], rng: &mut Rng) -> Vec<f64> {
+    let mut keys: Vec<String> = queries
+        .iter()
+        .flat_map(|q| {
+            let chars: Vec<char> = q.chars().collect();
+            (1..=chars.len())
+                .map(|n| chars[..n].iter().collect::<String>())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for i in (1..keys.len()).rev() {
+        keys.swap(i, rng.below(i + 1));
+    }
+    let opts = SearchOptions::default();
+    let mut out: Vec<f64> = keys
+        .iter()
+        .map(|k| {
+            let t = Instant::now();
+            let _ = core.search(k, &opts);
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    out.sort_by(f64::total_cmp);
+    out
+}
+
 /// Percentile `p` (0–1) of sorted values.
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
