@@ -58,7 +58,10 @@ pub struct SearchHit {
 pub struct SearchResults {
     /// Best first.
     pub hits: Vec<SearchHit>,
-    /// A corrected query when some words were unknown and a close known word exists.
+    /// A corrected query, set only when the query as typed matches nothing or almost nothing: a
+    /// word unknown to the catalog (or, still being typed, that no catalog word starts with), or
+    /// a word in one or two cards one edit from a far more common one. The hits were searched
+    /// with the correction already.
     pub did_you_mean: Option<String>,
 }
 

@@ -396,9 +396,11 @@ pub fn search(
     // it on a connection that already has it costs a flag check.
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     // One snapshot for the generation, the vocabulary and the query.
-    conn.execute_batch("BEGIN")?;
+    conn.prepare_cached("BEGIN")?.execute([])?;
     let out = search_in_snapshot(conn, cache, words, opts);
-    let end = conn.execute_batch("COMMIT");
+    let end = conn
+        .prepare_cached("COMMIT")
+        .and_then(|mut s| s.execute([]));
     let out = out?;
     end?;
     Ok(out)
