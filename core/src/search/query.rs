@@ -3,8 +3,9 @@
 //! *Why this shape:* every term in the expression is a quoted FTS5 string built from our own
 //! tokens (letters and digits only, see [`normalize`](super::normalize)), so no user character can
 //! act as FTS5 syntax (`"`, `*`, `NEAR`, `OR`, `-`, `^`, `:` …). Each query word becomes a *group*:
-//! the word itself (stemmed by the index's Porter tokenizer), or, for the word being typed, a
-//! prefix; when the vocabulary does not know the word, its closest known words (Damerau edits,
+//! the word itself (stemmed by the index's Porter tokenizer), or, for the word being typed, its
+//! most frequent completions as whole words (see [`MAX_PREFIX_COMPLETIONS`] for why not FTS5's
+//! `"w"*`); when the vocabulary does not know the word, its closest known words (Damerau edits,
 //! capped, closest and most frequent first). Exact words therefore outrank typo corrections: a
 //! correction is only searched when the word as typed is unknown.
 
@@ -34,9 +35,9 @@ pub const PREFIX_DF_RATIO: u64 = 10;
 pub struct Group {
     /// The word as typed (folded).
     pub word: String,
-    /// FTS5 terms, already quoted (`"w"` or `"w"*`).
+    /// FTS5 terms, already quoted (`"w"`; whole words only, prefixes are expanded).
     pub terms: Vec<String>,
-    /// The same terms unquoted, with whether each is a prefix (for highlighting).
+    /// What to highlight: words, or for the word being typed the prefix itself (`true`).
     pub raw: Vec<(String, bool)>,
     /// Upper bound of the cards matching this group (sum of document frequencies).
     pub df_estimate: u64,

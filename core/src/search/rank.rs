@@ -3,8 +3,12 @@
 //!
 //! *Ranking:* FTS5 bm25 with weights title 10, tags 6, summary/objective 2, body 1, quiz 1. Cards
 //! matching every word rank above cards matching all but one (the query is relaxed one word at a
-//! time, most frequent word first, only when all words leave the page short), so a missing or
-//! unknown word degrades the ranking instead of emptying it.
+//! time, uncertain words first, only when all words leave the page short), then above cards
+//! holding any of the rarest words, so a missing or unknown word degrades the ranking instead of
+//! emptying it.
+//!
+//! *Across keystrokes:* [`StatementMemo`] keeps the rows of recent statements per index
+//! generation, so the statements about the words before the one being typed run once per word.
 //!
 //! *Bounded work:* no statement sorts in SQL. `ORDER BY bm25` scores every matching row before
 //! returning the first (5–40 ms for a common word at 50k cards, minutes on a catalog where every
