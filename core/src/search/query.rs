@@ -1,7 +1,7 @@
 //! Safe query building: from normalised words and the vocabulary to an FTS5 MATCH expression.
 //!
 //! *Why this shape:* every term in the expression is a quoted FTS5 string built from our own
-//! tokens (letters and digits only, see [`normalize`](super::normalize)), so no user character can
+//! tokens (letters and digits only, see [`normalize`]), so no user character can
 //! act as FTS5 syntax (`"`, `*`, `NEAR`, `OR`, `-`, `^`, `:` …). Each query word becomes a *group*:
 //! the word itself (stemmed by the index's Porter tokenizer), or, for the word being typed, its
 //! most frequent completions as whole words (see [`MAX_PREFIX_COMPLETIONS`] for why not FTS5's
