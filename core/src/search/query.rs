@@ -166,7 +166,17 @@ pub fn plan(q: &QueryWords, vocab: &Vocab) -> Plan {
                 if let Some(best) = cands.first() {
                     g.correction = Some(best.word.clone());
                     let best_distance = best.distance;
+                    // The closest tier, one word per stem ("command" covers "commands" in
+                    // the stemmed index), at most MAX_CORRECTIONS: each term costs a full
+                    // doclist read for bm25's IDF.
+                    let mut kept: Vec<&str> = vec![];
                     for c in cands.iter().filter(|c| c.distance == best_distance) {
+                        if kept.len() >= MAX_CORRECTIONS
+                            || kept.iter().any(|k| vocab::same_stem(k, &c.word))
+                        {
+                            continue;
+                        }
+                        kept.push(&c.word);
                         g.df_estimate += c.df;
                         push_term(&mut g, &c.word, false);
                     }

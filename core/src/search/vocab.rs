@@ -275,7 +275,7 @@ impl Vocab {
 
 /// Whether two words are forms of one another for the index's stemmer (close enough: plural
 /// `-s`/`-es` or the same light stem).
-fn same_stem(a: &str, b: &str) -> bool {
+pub(crate) fn same_stem(a: &str, b: &str) -> bool {
     let plural_of = |long: &str, short: &str| {
         long.strip_prefix(short)
             .is_some_and(|rest| rest == "s" || rest == "es")
