@@ -3,7 +3,8 @@
 //! *Why download everything before writing anything:* a sync on one bar of signal is often cut
 //! off. Each new shard is streamed to a temp file and verified against the index's SHA-256 and
 //! size; only when all of them are on disk does one write transaction fold them into the catalog
-//! (through [`apply_changes`], so search and quiz indexes stay in step).
+//! (through [`stage_changes`] and, once per sync, [`finish_changes`], so search and quiz indexes
+//! stay in step).
 //! Any failure before or during that transaction leaves the previous catalog exactly as it was.
 //!
 //! *Why remember the applied shard hashes:* the publisher appends delta shards and keeps earlier
@@ -23,13 +24,15 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Card, ContentError, apply_changes,
+    Card, ContentError,
     catalog::{CatalogIndex, MAX_INDEX_BYTES, ShardLine, ShardReader, parse_index},
+    finish_changes,
     http::{self, Expected, NetOptions, Phase, TempDirGuard},
+    stage_changes,
 };
 use crate::{Error, Microlearn, Result};
 
-/// Cards applied per call to `apply_changes`.
+/// Cards applied per call to `stage_changes`.
 const BATCH: usize = 256;
 
 /// What a sync did.
@@ -231,6 +234,7 @@ impl Microlearn {
             let report = core.store().write(|tx| {
                 let mut report = report;
                 apply_shards(tx, &files, !incremental, &mut report, &progress)?;
+                finish_changes(tx)?;
                 save_state(tx, &url_s, etag_owned.as_deref(), &index, &report)?;
                 report.cards_total = super::count_cards(tx)?;
                 Ok::<_, Error>(report)
@@ -286,7 +290,7 @@ fn apply_shards(
             out
         };
         for chunk in stale.chunks(BATCH) {
-            apply_changes(tx, &[], chunk)?;
+            stage_changes(tx, &[], chunk)?;
         }
         report.cards_deleted += stale.len() as u64;
     }
@@ -332,7 +336,7 @@ fn apply_one(
                 }
                 upserts.push(card);
                 if upserts.len() >= BATCH {
-                    apply_changes(tx, &upserts, &[])?;
+                    stage_changes(tx, &upserts, &[])?;
                     upserts.clear();
                 }
             }
@@ -342,7 +346,7 @@ fn apply_one(
             }
         }
     }
-    apply_changes(tx, &upserts, &[])?;
+    stage_changes(tx, &upserts, &[])?;
     // Ids are unique within a shard, so deleting after this shard's upserts keeps the order.
     for id in &deletes {
         let exists: bool = existing.query_row([id], |_| Ok(())).optional()?.is_some();
@@ -355,7 +359,7 @@ fn apply_one(
         }
     }
     for chunk in deletes.chunks(BATCH) {
-        apply_changes(tx, &[], chunk)?;
+        stage_changes(tx, &[], chunk)?;
     }
     Ok(())
 }

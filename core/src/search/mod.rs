@@ -13,8 +13,9 @@
 //!
 //! *In step with the catalog:* [`on_cards_changed`] is called by `content::apply_changes` in the
 //! catalog's transaction and updates the FTS rows incrementally with cached statements; it bumps
-//! a generation counter and stores the vocabulary of that generation, so the in-memory copy
-//! ([`vocab::SearchCache`]) is reloaded, never rebuilt, after a change or an app launch.
+//! a generation counter, and [`settle`] (once per transaction) stores the vocabulary of that
+//! generation, so the in-memory copy ([`vocab::SearchCache`]) is reloaded, never rebuilt, after a
+//! change or an app launch.
 //!
 //! Files: [`normalize`] (folding, words, stems), [`vocab`] (fst + typos), [`query`] (safe plans),
 //! [`rank`] (SQL, filters, learner-signal boosts), [`snippet`] (highlights).
@@ -111,7 +112,8 @@ fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
                 );",
             )?;
             let cards = stored_cards(tx)?;
-            on_cards_changed(tx, &cards, &[])
+            on_cards_changed(tx, &cards, &[])?;
+            settle(tx)
         }
         _ => Ok(()),
     }
@@ -190,11 +192,8 @@ fn text_hash(card: &Card) -> i64 {
 /// Keeps the search index in step with a catalog change, inside the catalog's transaction.
 ///
 /// New or changed text is (re)indexed; cards whose indexed text is unchanged only get their
-/// filter columns updated. When indexed rows were deleted or replaced, the FTS index is
-/// optimised (merged into one segment) in the same transaction: FTS5's contentless-delete
-/// tombstones otherwise make every later query check each row against them (100 deletions
-/// at 50k cards made common-word queries 3× slower), and the stored vocabulary is rebuilt
-/// from the catalog. Pure additions are merged into the stored vocabulary.
+/// filter columns updated. What the change leaves to do once per transaction (compaction, the
+/// stored vocabulary) is recorded in `search_meta.pending` for [`settle`].
 pub fn on_cards_changed(
     tx: &Transaction<'_>,
     upserts: &[Card],
@@ -204,7 +203,7 @@ pub fn on_cards_changed(
         return Ok(());
     }
     let mut replaced_or_deleted = false;
-    let mut added: Vec<&Card> = vec![];
+    let mut added = false;
     let mut find =
         tx.prepare_cached("SELECT doc, text_hash FROM search_docs WHERE card_id = ?1")?;
     let mut del_fts = tx.prepare_cached("DELETE FROM search_fts WHERE rowid = ?1")?;
@@ -255,7 +254,7 @@ pub fn on_cards_changed(
             continue;
         }
         if existed.is_none() {
-            added.push(card);
+            added = true;
         }
         let summary = summary_text(card);
         put_fts.execute(params![
@@ -267,15 +266,50 @@ pub fn on_cards_changed(
             quiz_text(card)
         ])?;
     }
-    if replaced_or_deleted {
+    tx.prepare_cached("UPDATE search_meta SET value = value + 1 WHERE key = 'generation'")?
+        .execute([])?;
+    let pending = if replaced_or_deleted {
+        PENDING_REPLACED
+    } else if added {
+        PENDING_ADDED
+    } else {
+        0
+    };
+    tx.prepare_cached(
+        "INSERT INTO search_meta(key, value) VALUES ('pending', ?1)
+         ON CONFLICT(key) DO UPDATE SET value = value | excluded.value",
+    )?
+    .execute([pending])?;
+    Ok(())
+}
+
+/// `search_meta.pending` bit: cards were added since the stored vocabulary.
+const PENDING_ADDED: i64 = 1;
+/// `search_meta.pending` bit: indexed text was replaced or deleted since the last compaction.
+const PENDING_REPLACED: i64 = 2;
+
+/// Finishes this transaction's catalog changes for search (called once per transaction by
+/// `content::finish_changes`, after any number of [`on_cards_changed`] calls):
+/// - when indexed rows were deleted or replaced, the FTS index is optimised (merged into one
+///   segment): FTS5's contentless-delete tombstones otherwise make every later query check each
+///   row against them (100 deletions at 50k cards made common-word queries 3× slower);
+/// - the stored vocabulary is brought to the current generation: new cards are merged into it,
+///   a replacement or deletion rebuilds it from the catalog (the old text is gone by then).
+///
+/// Both are linear in the catalog, hence once per transaction, never per batch of cards.
+pub fn settle(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let pending: i64 = tx
+        .prepare_cached("SELECT value FROM search_meta WHERE key = 'pending'")?
+        .query_row([], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    if pending & PENDING_REPLACED != 0 {
         tx.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')", [])?;
     }
-    let generation: i64 = tx
-        .prepare_cached(
-            "UPDATE search_meta SET value = value + 1 WHERE key = 'generation' RETURNING value",
-        )?
-        .query_row([], |r| r.get(0))?;
-    vocab::update_in_tx(tx, generation, &added, replaced_or_deleted)
+    vocab::store_in_tx(tx, generation(tx)?, pending & PENDING_REPLACED != 0)?;
+    tx.prepare_cached("UPDATE search_meta SET value = 0 WHERE key = 'pending'")?
+        .execute([])?;
+    Ok(())
 }
 
 /// The index generation: changes whenever the catalog changes.

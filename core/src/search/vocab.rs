@@ -8,8 +8,8 @@
 //!
 //! *Why persisted:* building it from every card's text takes ~0.4 s at 50k cards; the first
 //! search after launching the app must not pay that. The fst bytes are stored in `search_vocab`
-//! by the catalog-change transaction itself ([`update_in_tx`]): new cards are merged into the
-//! previous fst (linear in the vocabulary, no card is re-read); a change that replaces or deletes
+//! by the catalog-change transaction itself ([`store_in_tx`], once per transaction): new cards are
+//! merged into the previous fst (linear in the vocabulary, no card is re-read); a change that replaces or deletes
 //! indexed cards rebuilds it from the catalog, since the old text is gone by then. A reader
 //! loads the blob (a memory copy, no parsing) when its cached generation is stale.
 //!
@@ -98,19 +98,10 @@ impl Vocab {
 
     /// Reads every indexed card's text and builds the vocabulary of generation `generation`.
     pub fn build(conn: &Connection, generation: i64) -> rusqlite::Result<Self> {
-        let mut counts: HashMap<String, u64> = HashMap::new();
-        let mut stmt = conn
-            .prepare_cached("SELECT c.json FROM search_docs d JOIN cards c ON c.id = d.card_id")?;
-        let mut rows = stmt.query([])?;
-        let mut seen = Vec::new();
-        while let Some(row) = rows.next()? {
-            let json: String = row.get(0)?;
-            let Ok(card) = serde_json::from_str::<Card>(&json) else {
-                continue;
-            };
-            count_card(&card, &mut seen, &mut counts);
-        }
-        Ok(Self::from_counts(generation, counts))
+        Ok(Self::from_counts(
+            generation,
+            Self::count_indexed_after(conn, i64::MIN)?,
+        ))
     }
 
     /// This vocabulary plus the words of `cards` (new cards), as generation `generation`.
@@ -121,6 +112,12 @@ impl Vocab {
         for card in cards {
             count_card(card, &mut seen, &mut counts);
         }
+        self.with_counts(generation, counts)
+    }
+
+    /// This vocabulary plus the document frequencies `counts` (of new cards), as generation
+    /// `generation`. Linear in the size of the vocabulary.
+    fn with_counts(&self, generation: i64, counts: HashMap<String, u64>) -> Self {
         let delta = Self::from_counts(generation, counts);
         let mut union = self.map.op().add(&delta.map).union();
         let mut b = MapBuilder::memory();
@@ -132,6 +129,29 @@ impl Vocab {
             generation,
             map: b.into_map(),
         }
+    }
+
+    /// Counts the words of every indexed card with a `doc` above `through` (all of them with
+    /// `i64::MIN`), one card in memory at a time: the memory is the vocabulary's, not the
+    /// catalog's.
+    fn count_indexed_after(
+        conn: &Connection,
+        through: i64,
+    ) -> rusqlite::Result<HashMap<String, u64>> {
+        let mut counts: HashMap<String, u64> = HashMap::new();
+        let mut stmt = conn.prepare_cached(
+            "SELECT c.json FROM search_docs d JOIN cards c ON c.id = d.card_id WHERE d.doc > ?1",
+        )?;
+        let mut rows = stmt.query([through])?;
+        let mut seen = Vec::new();
+        while let Some(row) = rows.next()? {
+            let json = row.get_ref(0)?.as_str()?;
+            let Ok(card) = serde_json::from_str::<Card>(json) else {
+                continue;
+            };
+            count_card(&card, &mut seen, &mut counts);
+        }
+        Ok(counts)
     }
 
     /// The fst bytes, as stored in `search_vocab`.
@@ -313,23 +333,42 @@ pub fn load(conn: &Connection, generation: i64) -> rusqlite::Result<Option<Vocab
     Ok(bytes.and_then(|b| Vocab::from_bytes(generation, b)))
 }
 
-/// Brings the stored vocabulary to `generation` inside the catalog-change transaction:
-/// `added` cards are new to the index; `replaced_or_deleted` says whether indexed text was
-/// replaced or deleted.
-/// Pure additions merge into the stored fst of `generation - 1`; anything else rebuilds it.
-pub fn update_in_tx(
-    tx: &Transaction<'_>,
-    generation: i64,
-    added: &[&Card],
-    replaced_or_deleted: bool,
-) -> rusqlite::Result<()> {
-    let previous = if replaced_or_deleted {
-        None
-    } else {
-        load(tx, generation - 1)?
+/// Brings the stored vocabulary to `generation`, once per catalog-change transaction
+/// ([`super::settle`]). With `rebuild` (indexed text was replaced or deleted) it is built from the
+/// catalog; otherwise the cards indexed since the stored one (`doc` above its
+/// `search_meta.vocab_through_doc`) are merged into it (linear in the vocabulary, no other card
+/// is read), and when none were, only its generation is restamped.
+pub fn store_in_tx(tx: &Transaction<'_>, generation: i64, rebuild: bool) -> rusqlite::Result<()> {
+    let stored: Option<(i64, Vec<u8>)> = tx
+        .prepare_cached("SELECT generation, fst FROM search_vocab WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let through: Option<i64> = tx
+        .prepare_cached("SELECT value FROM search_meta WHERE key = 'vocab_through_doc'")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    let max_doc: i64 = tx.query_row("SELECT coalesce(max(doc), 0) FROM search_docs", [], |r| {
+        r.get(0)
+    })?;
+    if let (false, Some((stored_generation, _)), Some(through)) = (rebuild, &stored, through)
+        && through == max_doc
+    {
+        if *stored_generation != generation {
+            tx.prepare_cached("UPDATE search_vocab SET generation = ?1 WHERE id = 1")?
+                .execute([generation])?;
+        }
+        return Ok(());
+    }
+    let previous = match (rebuild, stored, through) {
+        (false, Some((g, bytes)), Some(through)) => {
+            Vocab::from_bytes(g, bytes).map(|v| (v, through))
+        }
+        _ => None,
     };
     let vocab = match previous {
-        Some(prev) => prev.with_new_cards(generation, added),
+        Some((prev, through)) => {
+            prev.with_counts(generation, Vocab::count_indexed_after(tx, through)?)
+        }
         None => Vocab::build(tx, generation)?,
     };
     tx.prepare_cached(
@@ -337,6 +376,11 @@ pub fn update_in_tx(
          ON CONFLICT(id) DO UPDATE SET generation = excluded.generation, fst = excluded.fst",
     )?
     .execute(params![generation, vocab.as_bytes()])?;
+    tx.prepare_cached(
+        "INSERT INTO search_meta(key, value) VALUES ('vocab_through_doc', ?1)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([max_doc])?;
     Ok(())
 }
 
@@ -520,6 +564,49 @@ mod stored_tests {
             })
             .expect("delete");
         assert_eq!(stored(&core).df("zebra"), Some(1));
+        assert_eq!(core.search_cache.rebuilds(), 0);
+    }
+
+    #[test]
+    fn staged_batches_settle_the_vocabulary_once_per_transaction() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let core = Microlearn::open(dir.path()).expect("open");
+        core.import_cards(&[
+            card("a", "Zebra crossing", "Stop"),
+            card("b", "Zebra care", "Feed"),
+        ])
+        .expect("import");
+        let before = stored(&core).generation;
+        core.store()
+            .write(|tx| -> crate::Result<()> {
+                // Two batches, as a sync stages them: a replacement, then an addition.
+                crate::content::stage_changes(tx, &[card("a", "Horse crossing", "Stop")], &[])?;
+                crate::content::stage_changes(tx, &[card("c", "Zebra facts", "Stripes")], &[])?;
+                // Nothing per batch: the stored vocabulary is still the one before the change.
+                let (g, bytes): (i64, Vec<u8>) = tx.query_row(
+                    "SELECT generation, fst FROM search_vocab WHERE id = 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
+                assert_eq!(g, before);
+                assert_eq!(Vocab::from_bytes(g, bytes).expect("fst").df("horse"), None);
+                Ok(crate::content::finish_changes(tx)?)
+            })
+            .expect("write");
+        let v = stored(&core);
+        assert!(v.generation > before);
+        assert_eq!(
+            (v.df("zebra"), v.df("horse"), v.df("stripes")),
+            (Some(2), Some(1), Some(1))
+        );
+        // A later pure addition merges the new card only (and stays exact).
+        core.import_cards(&[card("d", "Zebra stripes", "More")])
+            .expect("add");
+        let v = stored(&core);
+        assert_eq!(
+            (v.df("zebra"), v.df("stripes"), v.df("more")),
+            (Some(3), Some(2), Some(1))
+        );
         assert_eq!(core.search_cache.rebuilds(), 0);
     }
 }
