@@ -267,6 +267,8 @@ pub fn stage_changes(
     upserts: &[Card],
     deletes: &[String],
 ) -> rusqlite::Result<()> {
+    // Search first: it reads the old text of replaced or deleted cards to uncount their words.
+    crate::search::on_cards_changed(tx, upserts, deletes)?;
     let now = chrono::Utc::now().timestamp();
     {
         let mut del_card = tx.prepare_cached("DELETE FROM cards WHERE id = ?1")?;
@@ -323,7 +325,6 @@ pub fn stage_changes(
             }
         }
     }
-    crate::search::on_cards_changed(tx, upserts, deletes)?;
     crate::quiz::on_cards_changed(tx, upserts, deletes)?;
     Ok(())
 }

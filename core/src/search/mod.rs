@@ -39,7 +39,7 @@ pub use vocab::SearchCache;
 /// The search module's tables.
 pub static SCHEMA: ModuleSchema = ModuleSchema {
     name: "search",
-    version: 2,
+    version: 3,
     upgrade_from,
 };
 
@@ -79,7 +79,7 @@ fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
                     boost   REAL NOT NULL
                 );",
             )?;
-            // Cards stored before this module existed are indexed by the v2 step below.
+            // Cards stored before this module existed are indexed by the v3 step below.
             Ok(())
         }
         1 => {
@@ -111,6 +111,19 @@ fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
                     fst        BLOB NOT NULL
                 );",
             )?;
+            Ok(())
+        }
+        2 => {
+            // v3: word-count changes of replaced or deleted cards, so the stored vocabulary is
+            // updated without a rebuild from the whole catalog (see `vocab::VocabDelta`).
+            tx.execute_batch(
+                "CREATE TABLE search_vocab_delta (
+                    word  TEXT PRIMARY KEY,
+                    delta INTEGER NOT NULL
+                ) WITHOUT ROWID;",
+            )?;
+            // Cards stored before the index existed (or before v2 dropped it) are indexed now;
+            // cards already indexed with the same text are skipped.
             let cards = stored_cards(tx)?;
             on_cards_changed(tx, &cards, &[])?;
             settle(tx)
@@ -204,6 +217,7 @@ pub fn on_cards_changed(
     }
     let mut replaced_or_deleted = false;
     let mut added = false;
+    let mut delta = vocab::VocabDelta::begin(tx)?;
     let mut find =
         tx.prepare_cached("SELECT doc, text_hash FROM search_docs WHERE card_id = ?1")?;
     let mut del_fts = tx.prepare_cached("DELETE FROM search_fts WHERE rowid = ?1")?;
@@ -212,6 +226,7 @@ pub fn on_cards_changed(
         let doc: Option<i64> = find.query_row([id], |r| r.get(0)).optional()?;
         if let Some(doc) = doc {
             replaced_or_deleted = true;
+            delta.remove_stored(tx, doc, id)?;
             del_fts.execute([doc])?;
             del_doc.execute([doc])?;
         }
@@ -238,6 +253,8 @@ pub fn on_cards_changed(
             && !unchanged
         {
             replaced_or_deleted = true;
+            delta.remove_stored(tx, doc, &card.id)?;
+            delta.add_stored(doc, card);
             del_fts.execute([doc])?;
         }
         let doc: i64 = put_doc.query_row(
@@ -255,6 +272,9 @@ pub fn on_cards_changed(
         }
         if existed.is_none() {
             added = true;
+            // A new card normally gets a `doc` above any the vocabulary counts and is counted
+            // at settle; but SQLite reuses the largest rowid after it was deleted.
+            delta.add_stored(doc, card);
         }
         let summary = summary_text(card);
         put_fts.execute(params![
@@ -266,6 +286,7 @@ pub fn on_cards_changed(
             quiz_text(card)
         ])?;
     }
+    delta.save(tx)?;
     tx.prepare_cached("UPDATE search_meta SET value = value + 1 WHERE key = 'generation'")?
         .execute([])?;
     let pending = if replaced_or_deleted {
@@ -293,8 +314,8 @@ const PENDING_REPLACED: i64 = 2;
 /// - when indexed rows were deleted or replaced, the FTS index is optimised (merged into one
 ///   segment): FTS5's contentless-delete tombstones otherwise make every later query check each
 ///   row against them (100 deletions at 50k cards made common-word queries 3× slower);
-/// - the stored vocabulary is brought to the current generation: new cards are merged into it,
-///   a replacement or deletion rebuilds it from the catalog (the old text is gone by then).
+/// - the stored vocabulary is brought to the current generation: the words of new cards are
+///   merged into it, and the word-count changes recorded for replaced or deleted cards applied.
 ///
 /// Both are linear in the catalog, hence once per transaction, never per batch of cards.
 pub fn settle(tx: &Transaction<'_>) -> rusqlite::Result<()> {
@@ -306,7 +327,7 @@ pub fn settle(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     if pending & PENDING_REPLACED != 0 {
         tx.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')", [])?;
     }
-    vocab::store_in_tx(tx, generation(tx)?, pending & PENDING_REPLACED != 0)?;
+    vocab::store_in_tx(tx, generation(tx)?)?;
     tx.prepare_cached("UPDATE search_meta SET value = 0 WHERE key = 'pending'")?
         .execute([])?;
     Ok(())
