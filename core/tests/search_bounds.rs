@@ -10,48 +10,21 @@ use microlearn_core::{
 /// Every card holds every word of a 33-word vocabulary (the catalog that once made one search
 /// call run for minutes): every query matches every card.
 fn pathological(n: usize) -> Vec<Card> {
-    const WORDS: [&str; 33] = [
-        "safety",
-        "check",
-        "forklift",
-        "refund",
-        "receipt",
-        "customer",
-        "shift",
-        "handover",
-        "hygiene",
-        "spill",
-        "cleanup",
-        "allergen",
-        "cash",
-        "drawer",
-        "fire",
-        "evacuation",
-        "lift",
-        "ladder",
-        "glove",
-        "mask",
-        "report",
-        "incident",
-        "first",
-        "aid",
-        "kit",
-        "label",
-        "stock",
-        "rotation",
-        "cold",
-        "chain",
-        "delivery",
-        "return",
-        "policy",
-    ];
+    // The same 33 words as the pathological search test/bench (one file, both read it).
+    let words: Vec<&str> = include_str!("data/pathological-words.txt")
+        .lines()
+        .collect();
     (0..n)
         .map(|i| {
             let mut c = Card::new(
                 format!("p{i}"),
-                format!("{} {}", WORDS[i % 33], WORDS[(i + 7) % 33]),
+                format!(
+                    "{} {}",
+                    words[i % words.len()],
+                    words[(i + 7) % words.len()]
+                ),
             );
-            let mut body: Vec<&str> = WORDS.to_vec();
+            let mut body: Vec<&str> = words.clone();
             body.rotate_left(i % 33);
             c.body = body.join(" ");
             c

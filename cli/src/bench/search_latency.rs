@@ -161,44 +161,13 @@ pub fn pathological(
     cards: usize,
     rng: &mut Rng,
 ) -> Result<Pathological, microlearn_core::Error> {
-    const WORDS: [&str; 33] = [
-        "safety",
-        "check",
-        "forklift",
-        "refund",
-        "receipt",
-        "customer",
-        "shift",
-        "handover",
-        "hygiene",
-        "spill",
-        "cleanup",
-        "allergen",
-        "cash",
-        "drawer",
-        "fire",
-        "evacuation",
-        "lift",
-        "ladder",
-        "glove",
-        "mask",
-        "report",
-        "incident",
-        "first",
-        "aid",
-        "kit",
-        "label",
-        "stock",
-        "rotation",
-        "cold",
-        "chain",
-        "delivery",
-        "return",
-        "policy",
-    ];
+    // The same 33 words as the pathological search test/bench (one file, both read it).
+    let words: Vec<&str> = include_str!("../../../core/tests/data/pathological-words.txt")
+        .lines()
+        .collect();
     let text = |n: usize, rng: &mut Rng| -> String {
         (0..n)
-            .map(|_| WORDS[rng.below(WORDS.len())])
+            .map(|_| words[rng.below(words.len())])
             .collect::<Vec<_>>()
             .join(" ")
     };
@@ -207,7 +176,7 @@ pub fn pathological(
             let mut c = Card::new(format!("patho-{i}"), text(4, rng));
             c.body = text(40, rng);
             c.summary = text(10, rng);
-            c.tags = vec![WORDS[i % WORDS.len()].to_owned()];
+            c.tags = vec![words[i % words.len()].to_owned()];
             c
         })
         .collect();
@@ -226,7 +195,7 @@ pub fn pathological(
     let r = replay(&core, &queries);
     Ok(Pathological {
         cards,
-        words: WORDS.len(),
+        words: words.len(),
         max_ms: percentile(&r.wall, 1.0),
         p99_ms: percentile(&r.wall, 0.99),
         max_rows: r.rows.last().copied().unwrap_or(0),
