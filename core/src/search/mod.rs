@@ -26,6 +26,8 @@ pub mod rank;
 pub mod snippet;
 pub mod vocab;
 
+use std::borrow::Cow;
+
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
@@ -181,18 +183,24 @@ pub(crate) fn quiz_text(card: &Card) -> String {
     s
 }
 
-/// A stable hash of the text a card contributes to the index: a new revision whose text did
-/// not change (a price, a media file) leaves the index and the vocabulary alone.
-fn text_hash(card: &Card) -> i64 {
+/// The texts a card contributes to the index, in `search_fts` column order (title, tags,
+/// summary, body, quiz): what is indexed, hashed and counted into the vocabulary.
+pub(crate) fn indexed_texts(card: &Card) -> [Cow<'_, str>; 5] {
+    [
+        Cow::Borrowed(card.title.as_str()),
+        Cow::Owned(tags_text(card)),
+        Cow::Owned(summary_text(card)),
+        Cow::Borrowed(card.body.as_str()),
+        Cow::Owned(quiz_text(card)),
+    ]
+}
+
+/// A stable hash of a card's [`indexed_texts`]: a new revision whose text did not change (a
+/// price, a media file) leaves the index and the vocabulary alone.
+fn text_hash(texts: &[Cow<'_, str>; 5]) -> i64 {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    for part in [
-        card.title.as_str(),
-        &tags_text(card),
-        &summary_text(card),
-        &card.body,
-        &quiz_text(card),
-    ] {
+    for part in texts {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
@@ -206,7 +214,7 @@ fn text_hash(card: &Card) -> i64 {
 ///
 /// New or changed text is (re)indexed; cards whose indexed text is unchanged only get their
 /// filter columns updated. What the change leaves to do once per transaction (compaction, the
-/// stored vocabulary) is recorded in `search_meta.pending` for [`settle`].
+/// stored vocabulary) is left to [`settle`].
 pub fn on_cards_changed(
     tx: &Transaction<'_>,
     upserts: &[Card],
@@ -216,7 +224,6 @@ pub fn on_cards_changed(
         return Ok(());
     }
     let mut replaced_or_deleted = false;
-    let mut added = false;
     let mut delta = vocab::VocabDelta::begin(tx)?;
     let mut find =
         tx.prepare_cached("SELECT doc, text_hash FROM search_docs WHERE card_id = ?1")?;
@@ -244,7 +251,8 @@ pub fn on_cards_changed(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     for card in upserts {
-        let hash = text_hash(card);
+        let texts = indexed_texts(card);
+        let hash = text_hash(&texts);
         let existed: Option<(i64, i64)> = find
             .query_row([&card.id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
@@ -254,7 +262,7 @@ pub fn on_cards_changed(
         {
             replaced_or_deleted = true;
             delta.remove_stored(tx, doc, &card.id)?;
-            delta.add_stored(doc, card);
+            delta.add_stored(doc, &texts);
             del_fts.execute([doc])?;
         }
         let doc: i64 = put_doc.query_row(
@@ -271,43 +279,42 @@ pub fn on_cards_changed(
             continue;
         }
         if existed.is_none() {
-            added = true;
             // A new card normally gets a `doc` above any the vocabulary counts and is counted
             // at settle; but SQLite reuses the largest rowid after it was deleted.
-            delta.add_stored(doc, card);
+            delta.add_stored(doc, &texts);
         }
-        let summary = summary_text(card);
-        put_fts.execute(params![
-            doc,
-            card.title,
-            tags_text(card),
-            summary,
-            card.body,
-            quiz_text(card)
-        ])?;
+        let [title, tags, summary, body, quiz] = &texts;
+        put_fts.execute(params![doc, title, tags, summary, body, quiz])?;
     }
     delta.save(tx)?;
     tx.prepare_cached("UPDATE search_meta SET value = value + 1 WHERE key = 'generation'")?
         .execute([])?;
-    let pending = if replaced_or_deleted {
-        PENDING_REPLACED
-    } else if added {
-        PENDING_ADDED
-    } else {
-        0
-    };
-    tx.prepare_cached(
-        "INSERT INTO search_meta(key, value) VALUES ('pending', ?1)
-         ON CONFLICT(key) DO UPDATE SET value = value | excluded.value",
-    )?
-    .execute([pending])?;
+    if replaced_or_deleted {
+        set_meta(tx, NEEDS_OPTIMIZE, 1)?;
+    }
     Ok(())
 }
 
-/// `search_meta.pending` bit: cards were added since the stored vocabulary.
-const PENDING_ADDED: i64 = 1;
-/// `search_meta.pending` bit: indexed text was replaced or deleted since the last compaction.
-const PENDING_REPLACED: i64 = 2;
+/// `search_meta` key, 1 when indexed text was replaced or deleted since the last compaction.
+/// (New cards need no flag: [`vocab::store_in_tx`] finds them by `doc`.)
+const NEEDS_OPTIMIZE: &str = "needs_optimize";
+
+/// An integer of `search_meta`.
+pub(crate) fn meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT value FROM search_meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()
+}
+
+/// Sets an integer of `search_meta`.
+pub(crate) fn set_meta(tx: &Transaction<'_>, key: &str, value: i64) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO search_meta(key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![key, value])?;
+    Ok(())
+}
 
 /// Finishes this transaction's catalog changes for search (called once per transaction by
 /// `content::finish_changes`, after any number of [`on_cards_changed`] calls):
@@ -319,24 +326,16 @@ const PENDING_REPLACED: i64 = 2;
 ///
 /// Both are linear in the catalog, hence once per transaction, never per batch of cards.
 pub fn settle(tx: &Transaction<'_>) -> rusqlite::Result<()> {
-    let pending: i64 = tx
-        .prepare_cached("SELECT value FROM search_meta WHERE key = 'pending'")?
-        .query_row([], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0);
-    if pending & PENDING_REPLACED != 0 {
+    if meta(tx, NEEDS_OPTIMIZE)? == Some(1) {
         tx.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')", [])?;
+        set_meta(tx, NEEDS_OPTIMIZE, 0)?;
     }
-    vocab::store_in_tx(tx, generation(tx)?)?;
-    tx.prepare_cached("UPDATE search_meta SET value = 0 WHERE key = 'pending'")?
-        .execute([])?;
-    Ok(())
+    vocab::store_in_tx(tx, generation(tx)?)
 }
 
 /// The index generation: changes whenever the catalog changes.
 pub fn generation(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.prepare_cached("SELECT value FROM search_meta WHERE key = 'generation'")?
-        .query_row([], |r| r.get(0))
+    Ok(meta(conn, "generation")?.unwrap_or(0))
 }
 
 /// Filters and limits of one search.

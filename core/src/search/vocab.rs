@@ -18,6 +18,7 @@
 //! the database's, so the cache never serves a vocabulary older than the snapshot it searches.
 
 use std::{
+    borrow::Cow,
     collections::HashMap,
     sync::{
         Arc, OnceLock, RwLock,
@@ -102,27 +103,6 @@ impl Vocab {
             generation,
             Self::count_indexed_after(conn, i64::MIN)?,
         ))
-    }
-
-    /// This vocabulary plus the words of `cards` (new cards), as generation `generation`.
-    /// Linear in the size of the vocabulary; no other card is read.
-    pub fn with_new_cards(&self, generation: i64, cards: &[&Card]) -> Self {
-        let mut counts: HashMap<String, u64> = HashMap::new();
-        let mut seen = Vec::new();
-        for card in cards {
-            count_card(card, &mut seen, &mut counts);
-        }
-        self.with_counts(generation, counts)
-    }
-
-    /// This vocabulary plus the document frequencies `counts` (of new cards), as generation
-    /// `generation`. Linear in the size of the vocabulary.
-    fn with_counts(&self, generation: i64, counts: HashMap<String, u64>) -> Self {
-        let changes = counts
-            .into_iter()
-            .map(|(w, n)| (w, i64::try_from(n).unwrap_or(i64::MAX)))
-            .collect();
-        self.with_changes(generation, changes)
     }
 
     /// This vocabulary with signed document-frequency `changes` applied (a word whose frequency
@@ -335,22 +315,16 @@ pub(crate) fn same_stem(a: &str, b: &str) -> bool {
 
 /// Adds the distinct words of `card` to `counts` (`seen` is scratch space).
 fn count_card(card: &Card, seen: &mut Vec<String>, counts: &mut HashMap<String, u64>) {
-    card_words(card, seen);
+    card_words(&super::indexed_texts(card), seen);
     for w in seen.drain(..) {
         *counts.entry(w).or_default() += 1;
     }
 }
 
-/// The distinct vocabulary words of `card`, sorted, into `seen`.
-fn card_words(card: &Card, seen: &mut Vec<String>) {
+/// The distinct vocabulary words of a card's [`super::indexed_texts`], sorted, into `seen`.
+fn card_words(texts: &[Cow<'_, str>; 5], seen: &mut Vec<String>) {
     seen.clear();
-    for text in [
-        card.title.as_str(),
-        &super::tags_text(card),
-        &super::summary_text(card),
-        &card.body,
-        &super::quiz_text(card),
-    ] {
+    for text in texts {
         seen.extend(
             normalize::words(text).filter(|w| w.chars().count() <= normalize::MAX_WORD_CHARS),
         );
@@ -358,6 +332,9 @@ fn card_words(card: &Card, seen: &mut Vec<String>) {
     seen.sort_unstable();
     seen.dedup();
 }
+
+/// `search_meta` key: the largest `doc` the stored vocabulary counts.
+const THROUGH_DOC: &str = "vocab_through_doc";
 
 /// Word-count changes, within one catalog-change transaction, of cards the stored vocabulary
 /// already counts (`doc` ≤ `search_meta.vocab_through_doc`): −1 per word of the old text of a
@@ -379,7 +356,11 @@ impl VocabDelta {
             .query_row([], |_| Ok(()))
             .optional()?
             .is_some();
-        let through = if stored { through_doc(tx)? } else { None };
+        let through = if stored {
+            super::meta(tx, THROUGH_DOC)?
+        } else {
+            None
+        };
         Ok(Self {
             through,
             changes: HashMap::new(),
@@ -407,7 +388,7 @@ impl VocabDelta {
             .query_row([card_id], |r| r.get(0))
             .optional()?;
         if let Some(card) = json.and_then(|j| serde_json::from_str::<Card>(&j).ok()) {
-            card_words(&card, &mut self.seen);
+            card_words(&super::indexed_texts(&card), &mut self.seen);
             for w in self.seen.drain(..) {
                 *self.changes.entry(w).or_default() -= 1;
             }
@@ -417,11 +398,11 @@ impl VocabDelta {
 
     /// Counts the new text of a card when the stored vocabulary counts document `doc` (a
     /// replaced card, or a new one that reused a deleted card's `doc`).
-    pub(crate) fn add_stored(&mut self, doc: i64, card: &Card) {
+    pub(crate) fn add_stored(&mut self, doc: i64, texts: &[Cow<'_, str>; 5]) {
         if !self.counts(doc) {
             return;
         }
-        card_words(card, &mut self.seen);
+        card_words(texts, &mut self.seen);
         for w in self.seen.drain(..) {
             *self.changes.entry(w).or_default() += 1;
         }
@@ -440,12 +421,6 @@ impl VocabDelta {
         }
         Ok(())
     }
-}
-
-fn through_doc(conn: &Connection) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached("SELECT value FROM search_meta WHERE key = 'vocab_through_doc'")?
-        .query_row([], |r| r.get(0))
-        .optional()
 }
 
 /// The stored vocabulary of `generation`, if the database holds that one.
@@ -468,7 +443,7 @@ pub fn store_in_tx(tx: &Transaction<'_>, generation: i64) -> rusqlite::Result<()
         .prepare_cached("SELECT generation, fst FROM search_vocab WHERE id = 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let through = through_doc(tx)?;
+    let through = super::meta(tx, THROUGH_DOC)?;
     let max_doc: i64 = tx.query_row("SELECT coalesce(max(doc), 0) FROM search_docs", [], |r| {
         r.get(0)
     })?;
@@ -509,12 +484,7 @@ pub fn store_in_tx(tx: &Transaction<'_>, generation: i64) -> rusqlite::Result<()
          ON CONFLICT(id) DO UPDATE SET generation = excluded.generation, fst = excluded.fst",
     )?
     .execute(params![generation, vocab.as_bytes()])?;
-    tx.prepare_cached(
-        "INSERT INTO search_meta(key, value) VALUES ('vocab_through_doc', ?1)
-         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-    )?
-    .execute([max_doc])?;
-    Ok(())
+    super::set_meta(tx, THROUGH_DOC, max_doc)
 }
 
 /// The in-memory vocabulary cache held by [`crate::Microlearn`]; safe to share across threads.
@@ -610,7 +580,9 @@ mod tests {
         );
         let mut card = Card::new("c1".to_owned(), "File a filing".to_owned());
         card.body = "files".to_owned();
-        let v2 = v.with_new_cards(2, &[&card]);
+        let mut counts = HashMap::new();
+        count_card(&card, &mut Vec::new(), &mut counts);
+        let v2 = v.with_changes(2, counts.into_iter().map(|(w, n)| (w, n as i64)).collect());
         assert_eq!(v2.generation, 2);
         assert_eq!(v2.df("file"), Some(10));
         assert_eq!(v2.df("files"), Some(9));
