@@ -283,20 +283,12 @@ pub(crate) fn recover_in_flight(tx: &Transaction<'_>) -> Result<u64, XapiError> 
 
 /// Reads a value of the module's key-value table.
 pub(crate) fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>, XapiError> {
-    Ok(conn
-        .prepare_cached("SELECT value FROM xapi_meta WHERE key = ?1")?
-        .query_row([key], |r| r.get(0))
-        .optional()?)
+    Ok(crate::store::settings::get(conn, "xapi_meta", key)?)
 }
 
 /// Sets a value of the module's key-value table.
 pub(crate) fn set_meta(tx: &Connection, key: &str, value: &str) -> Result<(), XapiError> {
-    tx.prepare_cached(
-        "INSERT INTO xapi_meta(key, value) VALUES (?1, ?2)
-         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-    )?
-    .execute(params![key, value])?;
-    Ok(())
+    Ok(crate::store::settings::put(tx, "xapi_meta", key, value)?)
 }
 
 /// Removes a value of the module's key-value table.
