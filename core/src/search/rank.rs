@@ -34,7 +34,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use rusqlite::{Connection, Transaction, config::DbConfig, params};
+use rusqlite::{Connection, Transaction, params};
 
 use super::{
     SearchCache, SearchOptions, SearchResults, generation,
@@ -394,12 +394,6 @@ pub fn search(
     words: &QueryWords,
     opts: &SearchOptions,
 ) -> rusqlite::Result<SearchResults> {
-    // Query planner stability: otherwise the planner peeks at bound values (the MATCH text, the
-    // LIMIT), so every new query string expired the cached statements and each call re-parsed
-    // them. Measured at 50k cards: p50 0.45 -> 0.33 ms in typing order, 0.93 -> 0.75 ms
-    // shuffled (STAT4 off); ~20% of a search's CPU when STAT4 was compiled in. Setting it on a
-    // connection that already has it costs a flag check.
-    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     // One snapshot for the generation, the vocabulary and the query.
     conn.prepare_cached("BEGIN")?.execute([])?;
     let out = search_in_snapshot(conn, cache, words, opts);
