@@ -117,14 +117,16 @@ func searchBench(_ core: Microlearn, calls: Int) throws -> Stats {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let tldr = try Microlearn.open(dataDir: dir)
         try importChunked(tldr, cards)
-        precondition(try !tldr.search(query: "list files").hits.isEmpty, "the tldr catalog is searchable")
+        let probe = try tldr.search(query: "list files")
+        precondition(!probe.hits.isEmpty, "the tldr catalog is searchable")
         return try measure("search: tldr, \(cards.count) cards, \(keys.count) keystrokes", calls, warmup: 5000) { i in
             _ = try tldr.search(query: keys[i % keys.count])
         }
     }
     let phrases = ["refund receipt", "forklift safety", "allergen", "fire exit", "cooler temp", "refnud", "loyal"]
     let keys = keystrokes(phrases)
-    precondition(try !core.search(query: phrases[0]).hits.isEmpty, "the bench catalog is searchable")
+    let probe = try core.search(query: phrases[0])
+    precondition(!probe.hits.isEmpty, "the bench catalog is searchable")
     return try measure("search: synthetic, \(phrases.count) phrases typed (\(keys.count) keystrokes)", calls, warmup: 5000) { i in
         _ = try core.search(query: keys[i % keys.count])
     }
@@ -138,7 +140,8 @@ var results: [Stats] = []
 do {
     let core = try Microlearn.open(dataDir: dir)
     try importChunked(core, syntheticCards(cardCount))
-    precondition(try core.status().cards == UInt64(cardCount))
+    let loaded = try core.status().cards
+    precondition(loaded == UInt64(cardCount))
     results.append(measure("trivial: core.isOpen()", calls, warmup: 20_000) { _ in _ = core.isOpen() })
     results.append(measure("trivial: coreVersion() (returns a string)", calls, warmup: 20_000) { _ in _ = coreVersion() })
     results.append(try measure("card(id) at \(cardCount) cards", calls, warmup: 10_000) { i in
