@@ -15,9 +15,15 @@ final class Recorder: ProgressListener, @unchecked Sendable {
 
 struct AppBug: Error {}
 
-/// Swift cannot throw from onProgress (not a throwing requirement): a listener that ignores events.
-final class Ignoring: ProgressListener, @unchecked Sendable {
-    func onProgress(progress: WorkProgress) {}
+/// A listener whose every call throws (the app's UI is gone, a bug…).
+final class Thrower: ProgressListener, @unchecked Sendable {
+    let calls = Counter()
+    let error: Error
+    init(_ error: Error) { self.error = error }
+    func onProgress(progress: WorkProgress) throws {
+        calls.add()
+        throw error
+    }
 }
 
 final class Switchable: ConnectivityProvider, @unchecked Sendable {
@@ -82,8 +88,18 @@ final class SyncTests: XCTestCase {
         XCTAssertEqual(released.value, 1, "the core let go of the listener")
     }
 
+    func testAThrowingProgressListenerDoesNotBreakTheSync() async throws {
+        let bug = Thrower(AppBug())
+        let report = try await core.syncCatalog(url: url, progress: bug)
+        XCTAssertEqual(report.cardsTotal, 300)
+        XCTAssertGreaterThan(bug.calls.value, 0, "it was called, and its errors were dropped")
+        let failing = Thrower(ProviderError.Failed(reason: "ui gone"))
+        _ = try await core.pinCards(ids: ["media-1"], progress: failing)
+        XCTAssertEqual(try core.mediaStatus().pinnedCards, 1)
+    }
+
     func testSearchFindsSyncedCards() async throws {
-        _ = try await core.syncCatalog(url: url, progress: Ignoring())
+        _ = try await core.syncCatalog(url: url)
         XCTAssertEqual(try core.search(query: "refund polcy step").hits.isEmpty, false)
     }
 
