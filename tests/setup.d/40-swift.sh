@@ -33,8 +33,8 @@ apt_install_missing debootstrap:debootstrap unshare:util-linux
 
 start=$(date +%s)
 PART="$ROOT.partial"
-# A partial root from an interrupted run: nothing is mounted on it (private namespaces), so
-# it can simply be deleted.
+# A partial root from an interrupted run: nothing is mounted on it (every mount was made in a
+# private namespace that died with the run), so it can simply be deleted.
 if [ -e "$PART" ] || [ -e "$ROOT" ]; then
   echo "removing incomplete trixie root ($PART / $ROOT)"
   $sudo rm -rf --one-file-system "$PART" "$ROOT"
@@ -42,7 +42,10 @@ fi
 mkdir -p "$TOOLS"
 
 echo "debootstrap --variant=minbase trixie $PART $MIRROR"
-$sudo debootstrap --variant=minbase trixie "$PART" "$MIRROR" >"$TOOLS/trixie-debootstrap.log" 2>&1 || {
+# In a private mount namespace too: the /proc and /sys debootstrap mounts in the root for its
+# second stage go away with it, even when it is interrupted.
+$sudo unshare --mount --propagation private -- \
+  debootstrap --variant=minbase trixie "$PART" "$MIRROR" >"$TOOLS/trixie-debootstrap.log" 2>&1 || {
   tail -30 "$TOOLS/trixie-debootstrap.log"
   echo "debootstrap failed (log: $TOOLS/trixie-debootstrap.log)" >&2
   exit 1
