@@ -10,7 +10,8 @@
 # "$ROOT/.microlearn-swift-ok" says so. A leftover "$ROOT.partial" is thrown away and redone.
 # Mounts (/proc, /dev, /sys for apt inside the root) live in a private mount namespace
 # (unshare -m), so they vanish when the command ends, even when it is killed.
-# Needs root (debootstrap, chroot, unshare -m). About 2 GB of downloads, ~2.5 GB on disk.
+# Needs root (debootstrap, chroot, unshare -m). Measured here (2-core VM, deb.debian.org): 131 s
+# from scratch on a quiet machine, 235 s under load 11 (after an interrupted run); 2.6 GB on disk.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
