@@ -19,7 +19,9 @@
 //! Builders for what the app emits live in [`builders`]; the 2.0 State API (quiz progress,
 //! bookmarks) in [`state_api`].
 
+mod batch_size;
 pub mod builders;
+pub mod conflict;
 pub mod fault_injector;
 pub mod flush;
 pub mod flush_lock;
