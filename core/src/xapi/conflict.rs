@@ -62,7 +62,8 @@ fn looks_like_uuid(s: &str) -> bool {
 /// Whether the LRS's stored copy is the statement we queued, by the spec's statement comparison
 /// (xAPI 2.0 §2.2.3 / 1.0.3 §2.3): `id`, `authority`, `stored`, `timestamp`, `version`,
 /// `attachments` and referenced activity definitions are ignored, as are letter case, the order
-/// of group members and default `objectType`s; numbers compare by value.
+/// of group members and default `objectType`s; numbers compare by value, durations by their
+/// length to 0.01 s (the spec's comparison precision; LaRS stores `PT12.50S` as `PT12.5S`).
 pub fn same_statement(local: &Value, stored: &Value) -> bool {
     normalise(local, Place::Statement) == normalise(stored, Place::Statement)
 }
@@ -103,6 +104,12 @@ fn normalise(v: &Value, place: Place) -> Value {
                 if skip || val.is_null() {
                     continue;
                 }
+                if k == "duration"
+                    && let Some(c) = val.as_str().and_then(duration_centis)
+                {
+                    out.insert(k.clone(), Value::from(c));
+                    continue;
+                }
                 let inner = match k.as_str() {
                     "actor" | "member" | "instructor" | "team" | "agent" => Place::Agent,
                     "object" => Place::Object,
@@ -123,6 +130,42 @@ fn normalise(v: &Value, place: Place) -> Value {
         }
         _ => v.clone(),
     }
+}
+
+/// An ISO 8601 duration's length in hundredths of a second (years of 365 days, months of 30:
+/// only ever compared with itself rewritten).
+fn duration_centis(s: &str) -> Option<i64> {
+    let rest = s.strip_prefix('P')?;
+    let (date, time) = rest.split_once('T').unwrap_or((rest, ""));
+    let mut total = 0.0f64;
+    for (part, units) in [
+        (
+            date,
+            [
+                ("Y", 365.0 * 86_400.0),
+                ("M", 30.0 * 86_400.0),
+                ("W", 7.0 * 86_400.0),
+                ("D", 86_400.0),
+            ]
+            .as_slice(),
+        ),
+        (time, [("H", 3_600.0), ("M", 60.0), ("S", 1.0)].as_slice()),
+    ] {
+        let mut num = String::new();
+        for c in part.chars() {
+            if c.is_ascii_digit() || c == '.' || c == ',' {
+                num.push(if c == ',' { '.' } else { c });
+                continue;
+            }
+            let (_, secs) = units.iter().find(|(u, _)| u.starts_with(c))?;
+            total += num.parse::<f64>().ok()? * secs;
+            num.clear();
+        }
+        if !num.is_empty() {
+            return None;
+        }
+    }
+    Some((total * 100.0 + 1e-6).floor() as i64)
 }
 
 /// The dead-letter answer for a stored copy that differs: both versions, ours being the row's
@@ -260,6 +303,12 @@ mod tests {
         let group_a = json!({"actor": {"objectType": "Group", "member": [{"mbox": "mailto:a@x.org"}, {"mbox": "mailto:b@x.org"}]}});
         let group_b = json!({"actor": {"objectType": "Group", "member": [{"mbox": "mailto:b@x.org"}, {"objectType": "Agent", "mbox": "mailto:a@x.org"}]}});
         assert!(same_statement(&group_a, &group_b));
+        let d = |t: &str| json!({"result": {"duration": t}});
+        assert!(same_statement(&d("PT12.50S"), &d("PT12.5S")));
+        assert!(same_statement(&d("PT90S"), &d("PT1M30S")));
+        assert!(same_statement(&d("PT1.234S"), &d("PT1.23S")));
+        assert!(!same_statement(&d("PT1.5S"), &d("PT1.6S")));
+        assert!(!same_statement(&d("P1D"), &d("PT1H")));
     }
 
     #[test]
