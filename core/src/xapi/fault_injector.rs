@@ -111,6 +111,7 @@ struct State {
     script: VecDeque<Fault>,
     random: Option<(StdRng, FaultOdds, u64)>,
     log: Vec<(String, String, Fault)>,
+    versions: Vec<String>,
     memory: HashMap<String, Value>,
     memory_order: Vec<String>,
 }
@@ -182,6 +183,11 @@ impl FaultInjector {
     /// Every request seen: (method, path, fault applied).
     pub fn log(&self) -> Vec<(String, String, Fault)> {
         self.lock().log.clone()
+    }
+
+    /// The `X-Experience-API-Version` header of every request seen ("" when absent).
+    pub fn versions_seen(&self) -> Vec<String> {
+        self.lock().versions.clone()
     }
 
     /// The in-memory store's statements, in arrival order (empty for a TCP upstream).
@@ -278,6 +284,13 @@ fn pick(state: &Mutex<State>, req: &Request) -> Fault {
     };
     s.log
         .push((req.method.clone(), req.target.clone(), fault.clone()));
+    let version = String::from_utf8_lossy(&req.head)
+        .split("\r\n")
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("x-experience-api-version"))
+        .map(|(_, v)| v.trim().to_owned())
+        .unwrap_or_default();
+    s.versions.push(version);
     fault
 }
 
@@ -309,9 +322,13 @@ async fn serve(mut sock: TcpStream, up: Upstream, state: Arc<Mutex<State>>) -> s
         }
         _ => {}
     }
-    if let (Fault::Pass, Upstream::Tcp(addr)) = (&fault, &up) {
+    if fault == Fault::Pass {
         let rules = state.lock().map(|s| s.strict.clone()).unwrap_or_default();
-        if let Some(resp) = strict_refusal(&rules, *addr, &req).await {
+        let addr = match &up {
+            Upstream::Tcp(a) => Some(*a),
+            Upstream::Memory { .. } => None,
+        };
+        if let Some(resp) = strict_refusal(&rules, addr, &req).await {
             sock.write_all(&resp).await?;
             return sock.shutdown().await;
         }
@@ -335,7 +352,12 @@ async fn serve(mut sock: TcpStream, up: Upstream, state: Arc<Mutex<State>>) -> s
 }
 
 /// The refusal a [`Strict`] rule makes of this request, if any.
-async fn strict_refusal(rules: &[Strict], addr: SocketAddr, req: &Request) -> Option<Vec<u8>> {
+/// `Duplicates` needs a real LRS behind (`addr`); the in-memory stand-in has its own policy.
+async fn strict_refusal(
+    rules: &[Strict],
+    addr: Option<SocketAddr>,
+    req: &Request,
+) -> Option<Vec<u8>> {
     let is_post = req.method == "POST" && req.target.split('?').next() == Some("/statements");
     if !is_post || rules.is_empty() {
         return None;
@@ -365,6 +387,9 @@ async fn strict_refusal(rules: &[Strict], addr: SocketAddr, req: &Request) -> Op
                 }
             }
             Strict::Duplicates { status, name_ids } => {
+                let Some(addr) = addr else {
+                    continue;
+                };
                 let Ok(Value::Array(batch)) = serde_json::from_slice::<Value>(&req.body) else {
                     continue;
                 };

@@ -278,6 +278,13 @@ pub async fn flush(
 impl Flusher<'_> {
     async fn run(&mut self) -> Result<FlushOutcome, XapiError> {
         let url = &self.endpoint.url;
+        // Statements were validated against the settings' version; another endpoint version
+        // screens each batch first (super::version_gate).
+        let settings_version = self
+            .store
+            .read(super::builders::XapiSettings::load)?
+            .version;
+        let gate = (settings_version != self.endpoint.version).then_some(self.endpoint.version);
         let mut sizer = self.store.read(|c| BatchSizer::load(c, self.opts, url))?;
         let mut failures = 0u32;
         let mut auth_retried = false;
@@ -288,6 +295,13 @@ impl Flusher<'_> {
             else {
                 return Ok(FlushOutcome::Drained);
             };
+            if let Some(v) = gate {
+                let refused = super::version_gate::screen(self.store, &batch, v)?;
+                if refused > 0 {
+                    self.report.dead_lettered += refused;
+                    continue;
+                }
+            }
             // Send this frozen batch until it is settled or the flush must stop.
             loop {
                 let send_time = now_ms();

@@ -33,6 +33,7 @@ mod record;
 pub mod state_api;
 pub mod validate;
 mod validate_parts;
+mod version_gate;
 
 use rusqlite::Transaction;
 
