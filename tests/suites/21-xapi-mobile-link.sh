@@ -11,9 +11,11 @@
 # About 2 minutes on 2 cores (debug build).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || ! command -v tc >/dev/null; then
+source tests/xapi/mobile-link.sh
+if ! why=$(link_available); then
   echo "################################################################################"
-  echo "## xapi-mobile-link: SKIPPED — needs root and iproute2 (network namespaces)"
+  echo "## xapi-mobile-link: SKIPPED — $why"
+  echo "## (needs root, iproute2, network namespaces, and netem or /dev/net/tun)"
   echo "################################################################################"
   exit 0
 fi

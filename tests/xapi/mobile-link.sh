@@ -15,6 +15,22 @@
 
 LINKEM="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/linkem.py"
 
+# Whether this machine can build the link at all: prints why not and fails otherwise (root,
+# iproute2, network namespaces, and netem or a TUN device).
+link_available() {
+  link_need || return 1
+  local probe="mlxq-$$"
+  ip netns add "$probe" 2>/dev/null || { echo "cannot create network namespaces (ip netns add failed: no CAP_SYS_ADMIN/CAP_NET_ADMIN?)"; return 1; }
+  ip netns del "$probe"
+  link_has_netem && return 0
+  [ -c /dev/net/tun ] || { echo "neither netem (sch_netem) nor /dev/net/tun"; return 1; }
+  python3 - <<'PY' 2>/dev/null || { echo "no netem and /dev/net/tun unusable"; return 1; }
+import fcntl, os, struct
+fd = os.open("/dev/net/tun", os.O_RDWR)
+fcntl.ioctl(fd, 0x400454CA, struct.pack("16sH", b"mlxprobe0", 0x1001))
+PY
+}
+
 link_need() {
   [ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)"; return 1; }
   command -v ip >/dev/null && command -v tc >/dev/null \

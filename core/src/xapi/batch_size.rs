@@ -91,19 +91,23 @@ impl BatchSizer {
 }
 
 /// A 400 that means "the body is too large" (some LRSs and proxies answer so instead of 413).
+/// Narrow on purpose: a statement's own complaint ("score exceeds max") must bisect, not shrink
+/// the learned byte cap.
 pub(crate) fn is_too_large_complaint(body: &str) -> bool {
     let b = body.to_ascii_lowercase();
-    [
-        "too large",
-        "too big",
+    let sized = [
+        "body",
         "payload",
-        "entity too",
-        "exceeds",
-        "size limit",
-        "body limit",
+        "request",
+        "entity",
+        "content-length",
+        "bytes",
     ]
     .iter()
-    .any(|w| b.contains(w))
+    .any(|w| b.contains(w));
+    b.contains("too large")
+        || b.contains("too big")
+        || (sized && (b.contains("limit") || b.contains("maximum size")))
 }
 
 #[cfg(test)]
@@ -165,5 +169,11 @@ mod tests {
             "{\"error\":\"Payload exceeds the limit\"}"
         ));
         assert!(!is_too_large_complaint("statement 123: invalid verb"));
+        assert!(!is_too_large_complaint(
+            "result.score.raw exceeds score.max"
+        ));
+        assert!(is_too_large_complaint(
+            "JSON body exceeds the 2.5 MiB limit"
+        ));
     }
 }
