@@ -302,16 +302,23 @@ impl Flusher<'_> {
                     continue;
                 }
             }
-            // Send this frozen batch until it is settled or the flush must stop.
+            // Send this frozen batch until it is settled or the flush must stop. `refused_only`:
+            // every earlier send of it in this loop was refused outright (stored nothing).
+            let mut refused_only = true;
             loop {
                 let send_time = now_ms();
                 let sent_at = self
                     .store
                     .write(|tx| queue::mark_sending(tx, batch.id, send_time))?;
-                // A 4xx refusal means this send stored nothing (the spec's atomic batch).
+                // A 4xx refusal means this send stored nothing (the spec's atomic batch); the
+                // rows' first send is then an earlier one, if any may have stored them.
                 let unmark = || {
-                    self.store
-                        .write(|tx| queue::unmark_refused(tx, batch.id, send_time))
+                    if refused_only {
+                        self.store
+                            .write(|tx| queue::unmark_refused(tx, batch.id, send_time))
+                    } else {
+                        Ok(Some(sent_at))
+                    }
                 };
                 self.report.posts += 1;
                 let (outcome, skew) = lrs_http::post_batch(
@@ -405,6 +412,7 @@ impl Flusher<'_> {
                         self.persist_pause(until, "retry-after", &msg)?;
                         if wait.as_millis() as u64 <= self.opts.max_inline_wait_ms {
                             tokio::time::sleep(wait).await;
+                            refused_only = false;
                             continue;
                         }
                         self.store.write(|tx| queue::release(tx, batch.id))?;
@@ -478,6 +486,7 @@ impl Flusher<'_> {
                         break;
                     }
                     Some((msg, reclaim)) => {
+                        refused_only = false;
                         failures += 1;
                         let delay = self.backoff(failures);
                         let until = now_ms() + delay.as_millis() as i64;
