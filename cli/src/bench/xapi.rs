@@ -236,6 +236,11 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
     let flush_per_s = delivered as f64 / flush_secs;
     let lrs_cpu_ms_per_put = put_cpu.map(|c| c / args.puts as f64);
     let lrs_cpu_ms_per_batched = flush_cpu.map(|c| c / delivered as f64);
+    // How much of one core the LRS got while the batched flush waited on it: well under 1 on a
+    // quiet machine means the LRS was not the limit; on a loaded machine it shows how much CPU
+    // the other work left it (the batched flush is LRS-bound, the PUT loop round-trip-bound, so
+    // load lowers the ratio).
+    let lrs_cores_batched = flush_cpu.map(|c| c / (flush_secs * 1000.0));
 
     // 3c. Batched flush with several batches in flight (disjoint statements, order not kept).
     let mut lanes_per_s = vec![];
@@ -456,6 +461,12 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
             "lrs_cpu_speedup_bound",
             put / batched
         );
+        if let Some(cores) = lrs_cores_batched {
+            println!(
+                "{:<28} {:>12.2}  (LRS CPU / wall time during the batched flush)",
+                "lrs_cores_batched", cores
+            );
+        }
     }
     println!(
         "{:<28} {:>12.0}  (client ceiling, no LRS)",
@@ -509,6 +520,8 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
             "stand_in_speedup": ((flush_stand_in_per_s / stand_in_one_put_per_s) * 10.0).round() / 10.0,
             "lrs_cpu_ms_per_put": lrs_cpu_ms_per_put.map(|v| (v * 1000.0).round() / 1000.0),
             "lrs_cpu_ms_per_batched": lrs_cpu_ms_per_batched.map(|v| (v * 1000.0).round() / 1000.0),
+            "lrs_cores_batched": lrs_cores_batched.map(|v| (v * 100.0).round() / 100.0),
+            "load_avg_1m": std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next().and_then(|v| v.parse::<f64>().ok())),
             "lrs_cpu_speedup_bound": lrs_cpu_ms_per_put.zip(lrs_cpu_ms_per_batched).map(|(p, b)| ((p / b) * 100.0).round() / 100.0),
             "rounds": rounds,
             "rtt_sweep": rtt.iter().map(|(ms, f, p)| json!({"rtt_ms": ms, "flush_per_s": f.round(), "one_put_per_s": (p * 10.0).round() / 10.0, "speedup": ((f / p) * 10.0).round() / 10.0})).collect::<Vec<_>>(),
