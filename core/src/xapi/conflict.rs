@@ -113,6 +113,21 @@ fn normalise(v: &Value, place: Place) -> Value {
                 let inner = match k.as_str() {
                     "actor" | "member" | "instructor" | "team" | "agent" => Place::Agent,
                     "object" => Place::Object,
+                    "parent" | "grouping" | "category" | "other" => {
+                        // Context activities: 1.0.3 allowed one object where 2.0 has a list,
+                        // and an LRS stores the list; each is an activity.
+                        let list = match val {
+                            Value::Array(_) => val.clone(),
+                            one => Value::Array(vec![one.clone()]),
+                        };
+                        let mut items: Vec<Value> = list
+                            .as_array()
+                            .map(|a| a.iter().map(|i| normalise(i, Place::Object)).collect())
+                            .unwrap_or_default();
+                        items.sort_by_key(Value::to_string);
+                        out.insert(k.to_lowercase(), Value::Array(items));
+                        continue;
+                    }
                     _ => Place::Other,
                 };
                 out.insert(k.to_lowercase(), normalise(val, inner));
@@ -303,6 +318,10 @@ mod tests {
         let group_a = json!({"actor": {"objectType": "Group", "member": [{"mbox": "mailto:a@x.org"}, {"mbox": "mailto:b@x.org"}]}});
         let group_b = json!({"actor": {"objectType": "Group", "member": [{"mbox": "mailto:b@x.org"}, {"objectType": "Agent", "mbox": "mailto:a@x.org"}]}});
         assert!(same_statement(&group_a, &group_b));
+        let one = json!({"context": {"contextActivities": {"parent": {"id": "https://x.org/p"}}}});
+        let list = json!({"context": {"contextActivities": {"parent": [
+            {"objectType": "Activity", "id": "https://x.org/p", "definition": {"name": {"en": "P"}}}]}}});
+        assert!(same_statement(&one, &list));
         let d = |t: &str| json!({"result": {"duration": t}});
         assert!(same_statement(&d("PT12.50S"), &d("PT12.5S")));
         assert!(same_statement(&d("PT90S"), &d("PT1M30S")));
