@@ -7,6 +7,7 @@ mod search;
 mod search_data;
 mod sync;
 mod xapi;
+mod xapi_conflicts;
 mod xapi_lrs;
 
 use std::path::Path;
