@@ -90,6 +90,8 @@ impl Microlearn {
                             object_type: "StatementRef".into(),
                             id,
                         });
+                    // A voiding statement may carry no platform/language context (xAPI 2.0).
+                    st.context = None;
                     xapi::enqueue_in(tx, &st)?;
                 }
                 return Ok(Deleted::Collapsed {

@@ -36,6 +36,9 @@ use crate::{store::Store, xapi::CredentialProvider};
 /// Prefix of references to items still in the outbox.
 pub const LOCAL_PREFIX: &str = "local:";
 
+/// Content key carrying the outbox transaction id of the item an event was sent from.
+pub const OUTBOX_ID_KEY: &str = "org.microlearn.outbox_id";
+
 /// Longest back-off after 5xx / no answer.
 const MAX_BACKOFF_MS: i64 = 5 * 60 * 1000;
 
@@ -495,12 +498,31 @@ pub async fn deliver(
                         report.failed += 1;
                         continue;
                     }
+                    // The media repository refused the file for good (413 too large, 403 …).
+                    Err(NetworkError::Server {
+                        status: status @ 400..=499,
+                        message,
+                        ..
+                    }) => {
+                        mark_failed(store, row.seq, status, &message)?;
+                        report.failed += 1;
+                        continue;
+                    }
+                    Err(NetworkError::Unreachable(why)) => {
+                        mark_retry(store, &row, 0, &why)?;
+                        report.stopped_by = Some(why);
+                        break;
+                    }
                     Err(e) => return Err(e),
                 }
             }
             if let Some(mxc) = &row.media_mxc {
                 content["url"] = Value::String(mxc.clone());
             }
+        }
+        if redacts.is_none() {
+            // Lets any reader (and the exactly-once checks) tell one outbox item's event.
+            content[OUTBOX_ID_KEY] = Value::String(row.txn.clone());
         }
         let answer = match &redacts {
             Some(ev) => {
