@@ -216,11 +216,15 @@ fn room(core: &Microlearn, r: &RoomArg) -> Result<String, Box<dyn std::error::Er
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, std::io::Error> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
 }
 
 fn print_id(out: &Output, id: &str) {
-    out.print(&serde_json::json!({ "local_id": id }), || format!("queued {id}"));
+    out.print(&serde_json::json!({ "local_id": id }), || {
+        format!("queued {id}")
+    });
 }
 
 /// Runs one `network` subcommand.
@@ -242,7 +246,9 @@ pub fn run(dir: &Path, cmd: NetworkCmd, out: &Output) -> CmdResult {
         }
         NetworkCmd::Join { topics } => {
             let r = runtime()?.block_on(core.network_join_topics(&topics, &creds))?;
-            out.print(&r, || format!("joined {:?}, no room yet for {:?}", r.joined, r.missing));
+            out.print(&r, || {
+                format!("joined {:?}, no room yet for {:?}", r.joined, r.missing)
+            });
         }
         NetworkCmd::CreateRoom { topic } => {
             let id = runtime()?.block_on(core.network_create_topic_room(&topic, &creds))?;
@@ -274,17 +280,26 @@ pub fn run(dir: &Path, cmd: NetworkCmd, out: &Output) -> CmdResult {
             room: r,
             question,
             text,
-        } => print_id(out, &core.network_answer(&room(&core, &r)?, &question, &text)?),
+        } => print_id(
+            out,
+            &core.network_answer(&room(&core, &r)?, &question, &text)?,
+        ),
         NetworkCmd::Comment(a) => {
             let card = a.card.ok_or("--card is required for a comment")?;
-            print_id(out, &core.network_comment(&room(&core, &a.room)?, &card, &a.text)?);
+            print_id(
+                out,
+                &core.network_comment(&room(&core, &a.room)?, &card, &a.text)?,
+            );
         }
         NetworkCmd::Rate {
             room: r,
             card,
             stars,
             outdated,
-        } => print_id(out, &core.network_rate(&room(&core, &r)?, &card, stars, outdated)?),
+        } => print_id(
+            out,
+            &core.network_rate(&room(&core, &r)?, &card, stars, outdated)?,
+        ),
         NetworkCmd::Vote {
             room: r,
             target,
@@ -294,12 +309,18 @@ pub fn run(dir: &Path, cmd: NetworkCmd, out: &Output) -> CmdResult {
             room: r,
             question,
             answer,
-        } => print_id(out, &core.network_accept(&room(&core, &r)?, &question, &answer)?),
+        } => print_id(
+            out,
+            &core.network_accept(&room(&core, &r)?, &question, &answer)?,
+        ),
         NetworkCmd::Report {
             room: r,
             target,
             reason,
-        } => print_id(out, &core.network_report(&room(&core, &r)?, &target, &reason)?),
+        } => print_id(
+            out,
+            &core.network_report(&room(&core, &r)?, &target, &reason)?,
+        ),
         NetworkCmd::Delete { room: r, post } => {
             let d = core.network_delete(&room(&core, &r)?, &post, "")?;
             out.print(&d, || format!("{d:?}"));
@@ -332,7 +353,8 @@ pub fn run(dir: &Path, cmd: NetworkCmd, out: &Output) -> CmdResult {
         NetworkCmd::EnqueueMany { room: r, count } => {
             let room = room(&core, &r)?;
             for i in 0..count {
-                let id = core.network_ask(&room, Some("crash-card"), &format!("crash question {i}"))?;
+                let id =
+                    core.network_ask(&room, Some("crash-card"), &format!("crash question {i}"))?;
                 println!("{id}");
             }
         }
@@ -383,7 +405,11 @@ pub fn run(dir: &Path, cmd: NetworkCmd, out: &Output) -> CmdResult {
             out.print(&v, || serde_json::to_string_pretty(&v).unwrap_or_default());
         }
         NetworkCmd::Questions { room: r, recent } => {
-            let sort = if recent { QuestionSort::Recent } else { QuestionSort::Votes };
+            let sort = if recent {
+                QuestionSort::Recent
+            } else {
+                QuestionSort::Votes
+            };
             let v = core.network_questions(&room(&core, &r)?, sort, 50)?;
             out.print(&v, || serde_json::to_string_pretty(&v).unwrap_or_default());
         }

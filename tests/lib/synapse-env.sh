@@ -83,7 +83,11 @@ stop_synapse() {
 # start_synapse: in a new temp dir, background; waits until /versions answers (max ~60 s).
 start_synapse() {
   [ -x "$SYNAPSE_VENV/bin/python" ] || { echo "Synapse not installed in $SYNAPSE_VENV (run tests/setup.sh)"; return 1; }
-  SYNAPSE_TMP=$(mktemp -d /tmp/microlearn-synapse.XXXXXX)
+  # The homeserver's SQLite file on tmpfs when there is one: Synapse commits every event with an
+  # fsync (~50 ms each on this VM's disk); the tests measure the client, not the disk.
+  local base=/tmp
+  [ -d /dev/shm ] && [ -w /dev/shm ] && base=/dev/shm
+  SYNAPSE_TMP=$(mktemp -d "$base/microlearn-synapse.XXXXXX")
   trap stop_synapse EXIT
   local port
   port=$(synapse_free_port)

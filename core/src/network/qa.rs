@@ -446,9 +446,43 @@ impl Microlearn {
         })
     }
 
-    /// Votes a post up or down (`m.reaction` 👍 / 👎; the latest vote of a learner counts).
+    /// Votes a post up or down (`m.reaction` 👍 / 👎). Voting the same way again is a no-op
+    /// (Matrix refuses a repeated reaction); voting the other way withdraws the earlier vote
+    /// (dropped if still queued, else redacted) and sends the new one.
     pub fn network_vote(&self, room: &str, target: &str, up: bool) -> Result<String, NetworkError> {
+        let me = self.network_account().ok().map(|(_, u)| u);
+        let key = if up { UP } else { DOWN };
         self.store().write(|tx| {
+            if let Some((id, same)) = earlier_vote(tx, target, me.as_deref(), key)? {
+                if same {
+                    return Ok(id);
+                }
+                if outbox::delete_pending(tx, &id)?.is_none() {
+                    let ev = match id.strip_prefix(LOCAL_PREFIX) {
+                        Some(txn) => tx.query_row(
+                            "SELECT event_id FROM network_outbox WHERE txn_id = ?1",
+                            [txn],
+                            |r| r.get::<_, Option<String>>(0),
+                        )?,
+                        None => Some(id.clone()),
+                    };
+                    if let Some(ev) = ev {
+                        super::events::redact(tx, &ev, "local")?;
+                        outbox::enqueue_in(
+                            tx,
+                            &NewItem {
+                                room_id: room,
+                                kind: "redact",
+                                event_type: types::REDACTION,
+                                content: json!({}),
+                                redacts: Some(&ev),
+                                media_path: None,
+                                xapi_id: None,
+                            },
+                        )?;
+                    }
+                }
+            }
             let card = card_of(tx, target)?;
             let verb = if up {
                 social_verbs::VOTED_UP
@@ -463,8 +497,7 @@ impl Microlearn {
                     kind: "vote",
                     event_type: types::REACTION,
                     content: json!({"m.relates_to": {
-                        "rel_type": "m.annotation", "event_id": target,
-                        "key": if up { UP } else { DOWN }
+                        "rel_type": "m.annotation", "event_id": target, "key": key
                     }}),
                     redacts: None,
                     media_path: None,
@@ -636,4 +669,241 @@ pub(crate) fn questions_by_id(
     qs.into_iter()
         .map(|q| question_view(conn, q, threshold))
         .collect()
+}
+
+/// This learner's latest vote on `target`: its id (outbox `local:` id or event id) and whether
+/// it has the same key. Queued and sent-not-yet-synced votes come from the outbox, synced ones
+/// from `network_votes`.
+fn earlier_vote(
+    tx: &Transaction<'_>,
+    target: &str,
+    me: Option<&str>,
+    key: &str,
+) -> Result<Option<(String, bool)>, NetworkError> {
+    let needle = format!("\"event_id\":{}", json!(target));
+    let queued: Option<(String, String)> = tx
+        .query_row(
+            "SELECT txn_id, content FROM network_outbox
+             WHERE kind = 'vote' AND state != 'failed' AND instr(content, ?1) > 0
+             ORDER BY seq DESC LIMIT 1",
+            [&needle],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((txn, content)) = queued {
+        let v: Value = serde_json::from_str(&content).unwrap_or(Value::Null);
+        let same = v["m.relates_to"]["key"].as_str() == Some(key);
+        return Ok(Some((format!("{LOCAL_PREFIX}{txn}"), same)));
+    }
+    let Some(me) = me else { return Ok(None) };
+    let synced: Option<(String, i64)> = tx
+        .query_row(
+            "SELECT event_id, value FROM network_votes WHERE target = ?1 AND voter = ?2",
+            params![target, me],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(synced.map(|(ev, value)| (ev, (value > 0) == (key == UP))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::events;
+
+    fn core() -> (tempfile::TempDir, Microlearn) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let core = Microlearn::open(dir.path()).expect("open");
+        (dir, core)
+    }
+
+    fn pending(core: &Microlearn) -> Vec<String> {
+        core.network_outbox()
+            .expect("outbox")
+            .into_iter()
+            .map(|i| i.kind)
+            .collect()
+    }
+
+    #[test]
+    fn offline_thread_collapses_with_its_dependants_and_voids_xapi() {
+        let (_d, core) = core();
+        let q = core.network_ask("!r:x", Some("c1"), "How?").expect("ask");
+        let a = core
+            .network_answer("!r:x", &q, "Like this")
+            .expect("answer");
+        core.network_vote("!r:x", &a, true).expect("vote");
+        core.network_comment("!r:x", "c1", "Nice card")
+            .expect("comment");
+        assert_eq!(
+            pending(&core),
+            ["question", "answer", "vote", "card_thread", "comment"]
+        );
+        // The answer inherited the question's card.
+        let items = core.network_outbox().expect("o");
+        assert!(items[1].content.contains("\"org.microlearn.card\":\"c1\""));
+        let xapi_before = core.xapi_status().expect("x").pending;
+        let d = core.network_delete("!r:x", &q, "").expect("delete");
+        assert_eq!(
+            d,
+            crate::network::moderation::Deleted::Collapsed { removed: 3 }
+        );
+        assert_eq!(pending(&core), ["card_thread", "comment"]);
+        assert_eq!(core.xapi_status().expect("x").pending, xapi_before + 3);
+        // A second comment reuses the queued discussion root.
+        core.network_comment("!r:x", "c1", "Again")
+            .expect("comment");
+        assert_eq!(pending(&core), ["card_thread", "comment", "comment"]);
+        assert_eq!(core.network_card_view("c1", 5).expect("view").my_pending, 3);
+    }
+
+    #[test]
+    fn votes_and_ratings_collapse_while_queued() {
+        let (_d, core) = core();
+        let first = core.network_vote("!r:x", "$ev", true).expect("up");
+        assert_eq!(
+            core.network_vote("!r:x", "$ev", true).expect("again"),
+            first
+        );
+        core.network_vote("!r:x", "$ev", false).expect("down");
+        let items = core.network_outbox().expect("o");
+        assert_eq!(items.len(), 1);
+        assert!(items[0].content.contains(DOWN));
+        core.network_rate("!r:x", "c1", 2, false).expect("rate");
+        core.network_rate("!r:x", "c1", 4, true).expect("re-rate");
+        let ratings: Vec<_> = core
+            .network_outbox()
+            .expect("o")
+            .into_iter()
+            .filter(|i| i.kind == "rating")
+            .collect();
+        assert_eq!(ratings.len(), 1);
+        assert!(ratings[0].content.contains("\"stars\":4"));
+        assert!(matches!(
+            core.network_rate("!r:x", "c1", 6, false),
+            Err(NetworkError::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            core.network_ask("!r:x", None, "   "),
+            Err(NetworkError::InvalidArgument(_))
+        ));
+    }
+
+    fn ev(id: &str, sender: &str, ty: &str, ts: i64, content: Value) -> Value {
+        json!({"event_id": id, "sender": sender, "type": ty, "origin_server_ts": ts, "content": content})
+    }
+
+    #[test]
+    fn read_side_accepts_only_asker_or_moderator_and_redactions_erase() {
+        let (_d, core) = core();
+        let thread = |root: &str| json!({"rel_type": "m.thread", "event_id": root});
+        let evs = [
+            ev(
+                "$pl",
+                "@mod:x",
+                "m.room.power_levels",
+                1,
+                json!({"users": {"@mod:x": 100}}),
+            ),
+            ev(
+                "$q",
+                "@ann:x",
+                "m.room.message",
+                2,
+                json!({"msgtype": "m.text", "body": "Refund with no receipt?", KIND_KEY: "question", CARD_KEY: "c1"}),
+            ),
+            ev(
+                "$a1",
+                "@bob:x",
+                "m.room.message",
+                3,
+                json!({"msgtype": "m.text", "body": "Store credit", KIND_KEY: "answer", CARD_KEY: "c1", "m.relates_to": thread("$q")}),
+            ),
+            ev(
+                "$a2",
+                "@cid:x",
+                "m.room.message",
+                4,
+                json!({"msgtype": "m.text", "body": "Ask a manager", KIND_KEY: "answer", CARD_KEY: "c1", "m.relates_to": thread("$q")}),
+            ),
+            ev(
+                "$v1",
+                "@ann:x",
+                "m.reaction",
+                5,
+                json!({"m.relates_to": {"rel_type": "m.annotation", "event_id": "$a2", "key": UP}}),
+            ),
+            // An accept by a peer who neither asked nor moderates: ignored.
+            ev(
+                "$x1",
+                "@cid:x",
+                types::ACCEPT,
+                6,
+                json!({"m.relates_to": {"rel_type": "m.reference", "event_id": "$q"}, "org.microlearn.answer_event": "$a2"}),
+            ),
+        ];
+        let mut pl = evs[0].clone();
+        pl["state_key"] = json!("");
+        core.store()
+            .write(|tx| {
+                tx.execute("INSERT INTO network_rooms(room_id) VALUES ('!r:x')", [])?;
+                events::apply(tx, "!r:x", &pl, "@me:x", false)?;
+                for e in &evs[1..] {
+                    events::apply(tx, "!r:x", e, "@me:x", false)?;
+                    // Applying twice changes nothing.
+                    events::apply(tx, "!r:x", e, "@me:x", false)?;
+                }
+                Ok::<_, NetworkError>(())
+            })
+            .expect("apply");
+        let v = core.network_card_view("c1", 5).expect("view");
+        assert_eq!(v.questions.len(), 1);
+        let q = &v.questions[0];
+        assert!(!q.accepted);
+        assert_eq!(
+            q.best_answer.as_ref().map(|a| a.event_id.as_str()),
+            Some("$a2")
+        );
+        // The moderator accepts the other answer: it counts.
+        let accept = ev(
+            "$x2",
+            "@mod:x",
+            types::ACCEPT,
+            7,
+            json!({"m.relates_to": {"rel_type": "m.reference", "event_id": "$q"}, "org.microlearn.answer_event": "$a1"}),
+        );
+        let redact = json!({"event_id": "$r", "sender": "@ann:x", "type": types::REDACTION, "origin_server_ts": 8, "redacts": "$q", "content": {}});
+        core.store()
+            .write(|tx| events::apply(tx, "!r:x", &accept, "@me:x", false))
+            .expect("apply");
+        let v = core.network_card_view("c1", 5).expect("view");
+        assert!(v.questions[0].accepted);
+        assert_eq!(
+            v.questions[0]
+                .best_answer
+                .as_ref()
+                .map(|a| a.event_id.as_str()),
+            Some("$a1")
+        );
+        assert_eq!(
+            core.network_search("receipt refund", 5)
+                .expect("search")
+                .len(),
+            1
+        );
+        core.store()
+            .write(|tx| events::apply(tx, "!r:x", &redact, "@me:x", false))
+            .expect("apply");
+        assert!(
+            core.network_search("receipt refund", 5)
+                .expect("search")
+                .is_empty()
+        );
+        assert!(
+            core.network_card_view("c1", 5)
+                .expect("view")
+                .questions
+                .is_empty()
+        );
+    }
 }
