@@ -495,4 +495,13 @@ async fn banned_unknown_room_and_oversized_media_are_kept_as_failed() {
         b"\xff\xd8\xff tiny jpeg"
     );
     assert!(file.starts_with(c.dir.path().join("media")));
+    // It is in the content media cache (counted in its budget), found again without a download.
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+        b"\xff\xd8\xff tiny jpeg",
+    ));
+    assert_eq!(
+        c.core.media_path(&sha).expect("media_path"),
+        Some(file.clone())
+    );
+    assert_eq!(c.core.media_status().expect("status").files, 1);
 }

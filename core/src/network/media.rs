@@ -176,10 +176,8 @@ impl Microlearn {
             .filter(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()))
             .ok_or_else(|| NetworkError::InvalidArgument("tip without a valid sha256".into()))?
             .to_ascii_lowercase();
-        let dir = self.data_dir().join("media");
-        let path = dir.join(&sha);
-        if path.exists() {
-            return Ok(path);
+        if let Some(p) = self.media_path(&sha).map_err(wrap)? {
+            return Ok(p);
         }
         let (client, _) = self.network_client(provider)?;
         let bytes = client.download(&mxc, budget).await?;
@@ -189,11 +187,17 @@ impl Microlearn {
                 "media hash mismatch: event says {sha}, file is {got}"
             )));
         }
-        std::fs::create_dir_all(&dir)?;
-        let tmp = dir.join(format!("{sha}.net.part"));
-        std::fs::write(&tmp, &bytes)?;
-        std::fs::rename(&tmp, &path)?;
-        Ok(path)
+        // Into the content media cache: counted in its budget, evicted least recently used.
+        self.store_verified_media(&sha, &bytes).map_err(wrap)
+    }
+}
+
+/// A core error from the media cache, as a network error.
+fn wrap(e: crate::Error) -> NetworkError {
+    match e {
+        crate::Error::Store(s) => NetworkError::Store(s),
+        crate::Error::Io(io) => NetworkError::Io(io),
+        other => NetworkError::InvalidArgument(other.to_string()),
     }
 }
 
