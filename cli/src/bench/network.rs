@@ -156,29 +156,32 @@ async fn run_in(work: &Path, args: &NetworkBench) -> CmdResult {
     }
     let mut enqueue_ms = Vec::with_capacity(args.events);
     let mut questions: Vec<Vec<String>> = vec![vec![]; seeders.len()];
-    for i in 0..args.events {
+    // Until `events` distinct items are queued (a re-rating or a repeated vote collapses).
+    let mut distinct = std::collections::HashSet::new();
+    let mut i = 0;
+    while distinct.len() < args.events {
+        i += 1;
         let k = i % seeders.len();
         let (seeder, _) = &seeders[k];
         let qs = &mut questions[k];
         let card = card_ids[rng.below(card_ids.len())];
         let text = texts[rng.below(texts.len())];
         let t = Instant::now();
-        match (i / seeders.len()) % 10 {
+        let id = match (i / seeders.len()) % 10 {
             0..=3 => {
-                qs.push(seeder.network_ask(&room, Some(card), &format!("How do I {text}?"))?)
+                let id = seeder.network_ask(&room, Some(card), &format!("How do I {text}?"))?;
+                qs.push(id.clone());
+                id
             }
             4..=6 if !qs.is_empty() => {
                 let q = &qs[rng.below(qs.len())];
-                seeder.network_answer(&room, q, &format!("{text}: that is what worked for me"))?;
+                seeder.network_answer(&room, q, &format!("{text}: that is what worked for me"))?
             }
-            7 if !qs.is_empty() => {
-                seeder.network_vote(&room, &qs[rng.below(qs.len())], true)?;
-            }
-            _ => {
-                seeder.network_rate(&room, card, 1 + rng.below(5) as u8, rng.below(10) == 0)?;
-            }
-        }
+            7 if !qs.is_empty() => seeder.network_vote(&room, &qs[rng.below(qs.len())], true)?,
+            _ => seeder.network_rate(&room, card, 1 + rng.below(5) as u8, rng.below(10) == 0)?,
+        };
         enqueue_ms.push(ms(t));
+        distinct.insert(id);
     }
     enqueue_ms.sort_by(f64::total_cmp);
     let queued: usize = seeders
