@@ -27,7 +27,7 @@ use serde_json::json;
 use super::{
     network_admin::register,
     network_crash,
-    search::latency::{percentile, replay},
+    search::latency::{percentile, replay, thread_cpu},
     search_data::{self, Rng},
 };
 use crate::output::CmdResult;
@@ -50,6 +50,9 @@ pub struct NetworkBench {
     /// Queries whose keystrokes are replayed for the search figures.
     #[arg(long, default_value_t = 150)]
     pub latency_queries: usize,
+    /// Alternating rounds of the card-search replay on the catalog without and with posts.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
     /// Devices seeding the history at once.
     #[arg(long, default_value_t = 8)]
     pub seeders: usize,
@@ -155,6 +158,7 @@ async fn run_in(work: &Path, args: &NetworkBench) -> CmdResult {
         seeders.push((core, creds));
     }
     let mut enqueue_ms = Vec::with_capacity(args.events);
+    let mut enqueue_cpu_ms = Vec::with_capacity(args.events);
     let mut questions: Vec<Vec<String>> = vec![vec![]; seeders.len()];
     // Until `events` distinct items are queued (a re-rating or a repeated vote collapses).
     let mut distinct = std::collections::HashSet::new();
@@ -166,7 +170,7 @@ async fn run_in(work: &Path, args: &NetworkBench) -> CmdResult {
         let qs = &mut questions[k];
         let card = card_ids[rng.below(card_ids.len())];
         let text = texts[rng.below(texts.len())];
-        let t = Instant::now();
+        let (t, cpu) = (Instant::now(), thread_cpu());
         let id = match (i / seeders.len()) % 10 {
             0..=3 => {
                 let id = seeder.network_ask(&room, Some(card), &format!("How do I {text}?"))?;
@@ -181,9 +185,11 @@ async fn run_in(work: &Path, args: &NetworkBench) -> CmdResult {
             _ => seeder.network_rate(&room, card, 1 + rng.below(5) as u8, rng.below(10) == 0)?,
         };
         enqueue_ms.push(ms(t));
+        enqueue_cpu_ms.push(thread_cpu().saturating_sub(cpu).as_secs_f64() * 1000.0);
         distinct.insert(id);
     }
     enqueue_ms.sort_by(f64::total_cmp);
+    enqueue_cpu_ms.sort_by(f64::total_cmp);
     let queued: usize = seeders
         .iter()
         .map(|(c, _)| c.network_outbox().map(|o| o.len()).unwrap_or(0))
@@ -227,19 +233,31 @@ async fn run_in(work: &Path, args: &NetworkBench) -> CmdResult {
     let (reader, reader_creds, _) = signed_in(args, &rdir, &format!("{tag}read")).await?;
     let qs: Vec<&str> = queries.iter().map(|q| q.text.as_str()).collect();
     let _ = reader.search("warm up", &SearchOptions::default());
-    let before = replay(&reader, &qs);
+    // The same catalog without posts, for the comparison (a consistent copy of the file).
+    let nodir = work.join("no-posts");
+    std::fs::create_dir_all(&nodir)?;
+    let copy = nodir.join("microlearn.db");
+    reader.store().read(|c| {
+        c.execute("VACUUM INTO ?1", [copy.to_string_lossy()])
+            .map(|_| ())
+            .map_err(microlearn_core::Error::from)
+    })?;
+    let no_posts = Microlearn::open(&nodir)?;
 
     // 3. First sync of the room's history.
     reader.network_join(&room, &reader_creds).await?;
     let t = Instant::now();
     let mut stored = 0;
     let mut pages = 0;
+    let (mut server_ms, mut store_ms) = (0, 0);
     loop {
         let r = reader
             .network_sync(&reader_creds, &SyncOptions::default())
             .await?;
         stored += r.new_events;
         pages += r.sync_pages + r.backfill_pages;
+        server_ms += r.server_ms;
+        store_ms += r.store_ms;
         if r.rooms_backfilling == 0 {
             break;
         }
@@ -247,8 +265,31 @@ async fn run_in(work: &Path, args: &NetworkBench) -> CmdResult {
     let sync_s = t.elapsed().as_secs_f64();
     eprintln!("first sync: {stored} events, {pages} pages, {sync_s:.2} s");
 
-    // 4. With the posts stored: card search again, the combined search, the card view.
-    let after = replay(&reader, &qs);
+    // 4. With the posts stored: card search again, alternating rounds with the copy without
+    // posts (same load for both), then the combined search and the card view.
+    let _ = no_posts.search("warm up", &SearchOptions::default());
+    let (mut before, mut after) = (replay(&no_posts, &[]), replay(&reader, &[]));
+    let (mut p99_before, mut p99_after) = (vec![], vec![]);
+    for _ in 0..args.rounds.max(1) {
+        let b = replay(&no_posts, &qs);
+        let a = replay(&reader, &qs);
+        p99_before.push(percentile(&b.wall, 0.99));
+        p99_after.push(percentile(&a.wall, 0.99));
+        before.wall.extend(b.wall);
+        before.cpu.extend(b.cpu);
+        after.wall.extend(a.wall);
+        after.cpu.extend(a.cpu);
+    }
+    for v in [
+        &mut before.wall,
+        &mut before.cpu,
+        &mut after.wall,
+        &mut after.cpu,
+        &mut p99_before,
+        &mut p99_after,
+    ] {
+        v.sort_by(f64::total_cmp);
+    }
     let mut combined = vec![];
     let opts = SearchOptions::default();
     for q in &qs {
@@ -287,15 +328,20 @@ async fn run_in(work: &Path, args: &NetworkBench) -> CmdResult {
         "cards": args.cards,
         "offline_post_p50_ms": r3(percentile(&enqueue_ms, 0.5)),
         "offline_post_p99_ms": r3(percentile(&enqueue_ms, 0.99)),
+        "offline_post_cpu_p99_ms": r3(percentile(&enqueue_cpu_ms, 0.99)),
         "send_per_s": r3(sent as f64 / send_s),
         "sync_10k_events_s": r3(sync_s),
         "sync_events_stored": stored,
         "sync_pages": pages,
+        "sync_server_s": r3(server_ms as f64 / 1000.0),
+        "sync_store_s": r3(store_ms as f64 / 1000.0),
         "card_view_p50_ms": r3(percentile(&view_ms, 0.5)),
         "card_view_p99_ms": r3(percentile(&view_ms, 0.99)),
         "card_view_questions_avg": r3(questions_seen as f64 / 2000.0),
         "search_p99_ms_without_posts": r3(percentile(&before.wall, 0.99)),
         "search_p99_ms_with_posts": r3(percentile(&after.wall, 0.99)),
+        "search_p99_ms_median_round_without_posts": r3(percentile(&p99_before, 0.5)),
+        "search_p99_ms_median_round_with_posts": r3(percentile(&p99_after, 0.5)),
         "search_p50_ms_without_posts": r3(percentile(&before.wall, 0.5)),
         "search_p50_ms_with_posts": r3(percentile(&after.wall, 0.5)),
         "search_cpu_p99_ms_without_posts": r3(percentile(&before.cpu, 0.99)),
@@ -303,6 +349,7 @@ async fn run_in(work: &Path, args: &NetworkBench) -> CmdResult {
         "search_with_posts_p50_ms": r3(percentile(&combined, 0.5)),
         "search_with_posts_p99_ms": r3(percentile(&combined, 0.99)),
         "keystrokes": before.wall.len(),
+        "search_rounds": args.rounds,
         "kills": crash.as_ref().map(|c| c.kills),
         "kills_during_send": crash.as_ref().map(|c| c.kills_during_send),
         "outbox_committed": crash.as_ref().map(|c| c.committed),

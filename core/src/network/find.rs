@@ -24,7 +24,10 @@ use crate::{
 };
 
 /// Most posts one search reads from the index before ranking.
-const MAX_ROWS: u32 = 200;
+const MAX_ROWS: u32 = 60;
+
+/// Most threads turned into views per search (each costs a few indexed queries).
+const MAX_THREADS: usize = 12;
 
 /// Cards and posts for one query.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -52,7 +55,13 @@ pub fn search_posts(
     raw: &str,
     limit: u32,
 ) -> Result<Vec<QuestionView>, NetworkError> {
-    let words = normalize::query_words(raw);
+    let mut words = normalize::query_words(raw);
+    // A word being typed with one or two letters would match most posts: like the card search,
+    // it does not widen the query (it is dropped; alone, the query waits for more letters).
+    if words.last_is_prefix && words.words.last().is_some_and(|w| w.chars().count() < 3) {
+        words.words.pop();
+        words.last_is_prefix = false;
+    }
     let threshold = report_threshold(conn)?;
     let mut seen = HashSet::new();
     let mut roots: Vec<(String, f64)> = vec![];
@@ -83,6 +92,8 @@ pub fn search_posts(
             }
         }
     }
+    roots.sort_by(|a, b| b.1.total_cmp(&a.1));
+    roots.truncate(MAX_THREADS.max(limit as usize));
     let mut out = vec![];
     for (root, score) in roots {
         let views = qa::questions_by_id(conn, &root, threshold)?;

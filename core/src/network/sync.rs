@@ -61,6 +61,10 @@ pub struct SyncReport {
     pub rooms_backfilling: u64,
     /// Cards that crossed the out-of-date flag threshold in this sync.
     pub newly_flagged: Vec<String>,
+    /// Time spent waiting for the homeserver's answers, ms.
+    pub server_ms: u64,
+    /// Time spent storing events, ms.
+    pub store_ms: u64,
 }
 
 fn filter(opts: &SyncOptions) -> Value {
@@ -105,13 +109,17 @@ pub async fn sync(
     let mut report = SyncReport::default();
     check_cancel(opts)?;
     let since = store.read(|c| get_setting(c, "next_batch"))?;
+    let t = std::time::Instant::now();
     let v = loop {
         if let Some(v) = ok_or_wait(client.sync(since.as_deref(), &filter(opts)).await).await? {
             break v;
         }
     };
+    report.server_ms += t.elapsed().as_millis() as u64;
     report.sync_pages += 1;
+    let t = std::time::Instant::now();
     let (new, flagged) = store.write(|tx| apply_sync(tx, &v, my_user))?;
+    report.store_ms += t.elapsed().as_millis() as u64;
     report.new_events += new;
     report.newly_flagged.extend(flagged);
     backfill(store, client, my_user, opts, &mut report).await?;
@@ -249,9 +257,11 @@ async fn backfill(
         let Some((room, from)) = next else {
             break;
         };
+        let t = std::time::Instant::now();
         let answer = client
             .messages_back(&room, &from, opts.backfill_page.clamp(1, 1000))
             .await;
+        report.server_ms += t.elapsed().as_millis() as u64;
         let v = match answer {
             // Left or banned since: stop paging that room, keep what is stored.
             Answer::Refused { status: 403, .. } => {
@@ -270,6 +280,7 @@ async fn backfill(
             },
         };
         report.backfill_pages += 1;
+        let t = std::time::Instant::now();
         let (new, flagged) = store.write(|tx| {
             let chunk = list(&v, &["chunk"]);
             let mut new = 0u64;
@@ -291,6 +302,7 @@ async fn backfill(
             let flagged = flag_checks(tx, rated)?;
             Ok::<_, NetworkError>((new, flagged))
         })?;
+        report.store_ms += t.elapsed().as_millis() as u64;
         report.new_events += new;
         report.newly_flagged.extend(flagged);
     }
