@@ -53,6 +53,13 @@ pub struct NetworkBench {
     /// Alternating rounds of the card-search replay on the catalog without and with posts.
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,
+    /// A stripped release cdylib of the baseline (e.g. main) and of this build, for
+    /// `cdylib_growth_bytes` (tests/network/run-bench.sh strips and passes both).
+    #[arg(long, requires = "cdylib")]
+    pub cdylib_baseline: Option<PathBuf>,
+    /// This build's stripped release cdylib.
+    #[arg(long)]
+    pub cdylib: Option<PathBuf>,
     /// Devices seeding the history at once.
     #[arg(long, default_value_t = 8)]
     pub seeders: usize,
@@ -304,15 +311,24 @@ async fn run_in(work: &Path, args: &NetworkBench) -> CmdResult {
     combined.sort_by(f64::total_cmp);
     let found = reader.network_search("refund no receipt", 3)?.len();
     let mut view_ms = vec![];
+    let mut view_cpu_ms = vec![];
     let mut questions_seen = 0;
     for _ in 0..2000 {
         let card = card_ids[rng.below(card_ids.len())];
-        let t = Instant::now();
+        let (t, cpu) = (Instant::now(), thread_cpu());
         let v = reader.network_card_view(card, 5)?;
         view_ms.push(ms(t));
+        view_cpu_ms.push(thread_cpu().saturating_sub(cpu).as_secs_f64() * 1000.0);
         questions_seen += v.questions.len();
     }
     view_ms.sort_by(f64::total_cmp);
+    view_cpu_ms.sort_by(f64::total_cmp);
+    let growth = match (&args.cdylib_baseline, &args.cdylib) {
+        (Some(base), Some(now)) => {
+            Some(std::fs::metadata(now)?.len() as i64 - std::fs::metadata(base)?.len() as i64)
+        }
+        _ => None,
+    };
     let _ = found;
 
     // 5. SIGKILLs during send.
@@ -337,6 +353,7 @@ async fn run_in(work: &Path, args: &NetworkBench) -> CmdResult {
         "sync_store_s": r3(store_ms as f64 / 1000.0),
         "card_view_p50_ms": r3(percentile(&view_ms, 0.5)),
         "card_view_p99_ms": r3(percentile(&view_ms, 0.99)),
+        "card_view_cpu_p99_ms": r3(percentile(&view_cpu_ms, 0.99)),
         "card_view_questions_avg": r3(questions_seen as f64 / 2000.0),
         "search_p99_ms_without_posts": r3(percentile(&before.wall, 0.99)),
         "search_p99_ms_with_posts": r3(percentile(&after.wall, 0.99)),
@@ -356,7 +373,7 @@ async fn run_in(work: &Path, args: &NetworkBench) -> CmdResult {
         "outbox_lost": crash.as_ref().map(|c| c.lost),
         "outbox_duplicates": crash.as_ref().map(|c| c.duplicates),
         "outbox_phantoms": crash.as_ref().map(|c| c.phantoms),
-        "cdylib_growth_bytes": null,
+        "cdylib_growth_bytes": growth,
     });
     if let Some(m) = result.as_object() {
         for (k, v) in m {
