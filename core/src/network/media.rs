@@ -18,9 +18,10 @@ use sha2::{Digest, Sha256};
 use super::{
     NetworkError,
     client::{Answer, MatrixClient},
+    deliver::DeliverOptions,
     events::{CARD_KEY, KIND_KEY, types},
-    outbox::{self, DeliverOptions, NewItem},
-    qa::{check_body, record_xapi},
+    outbox::{self, NewItem},
+    posting::{check_body, record_xapi},
 };
 use crate::{Microlearn, store::Store, xapi};
 

@@ -14,18 +14,20 @@
 //! module's [`CredentialProvider`] (`Credentials::Bearer`). SQLite holds the homeserver URL, the
 //! user id and the device id only.
 //!
-//! Files: [`client`] (the HTTP API), [`outbox`], [`sync`], [`events`], [`qa`], [`ratings`],
-//! [`moderation`], [`media`], [`find`] (posts in search), [`custom`] (other modules' events),
+//! Files: [`client`] (the HTTP API), [`outbox`], [`deliver`], [`sync`], [`events`], [`qa`], [`ratings`],
+//! [`posting`], [`moderation`], [`media`], [`find`] (posts in search), [`custom`] (other modules' events),
 //! [`schema`], [`error`].
 
 pub mod client;
 pub mod custom;
+pub mod deliver;
 pub mod error;
 pub mod events;
 pub mod find;
 pub mod media;
 pub mod moderation;
 pub mod outbox;
+pub mod posting;
 pub mod qa;
 pub mod ratings;
 pub mod schema;
@@ -38,8 +40,9 @@ use serde::Serialize;
 use serde_json::json;
 
 pub use client::MatrixClient;
+pub use deliver::{DeliverOptions, SendReport};
 pub use error::NetworkError;
-pub use outbox::{DeliverOptions, OutboxItem, OutboxState, SendReport};
+pub use outbox::{OutboxItem, OutboxState};
 pub use schema::SCHEMA;
 pub use sync::{SyncOptions, SyncReport};
 
@@ -137,7 +140,7 @@ impl Microlearn {
         provider: &dyn CredentialProvider,
     ) -> Result<(MatrixClient, String), NetworkError> {
         let (homeserver, user) = self.network_account()?;
-        let token = outbox::require_token(provider)?;
+        let token = deliver::require_token(provider)?;
         Ok((
             MatrixClient::new(&homeserver, Some(token), REQUEST_TIMEOUT)?,
             user,
@@ -312,7 +315,7 @@ impl Microlearn {
         opts: &DeliverOptions,
     ) -> Result<SendReport, NetworkError> {
         let (mut client, _) = self.network_client(provider)?;
-        outbox::deliver(self.store(), &mut client, provider, opts).await
+        deliver::deliver(self.store(), &mut client, provider, opts).await
     }
 
     /// Fetches new events into the local store (see [`sync::sync`]).
@@ -332,7 +335,7 @@ impl Microlearn {
 
     /// Makes every pending outbox item due now (connectivity came back).
     pub fn network_retry_now(&self) -> Result<u64, NetworkError> {
-        outbox::retry_now(self.store())
+        deliver::retry_now(self.store())
     }
 }
 

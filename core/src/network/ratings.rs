@@ -17,7 +17,7 @@ use super::{
     events::{CARD_KEY, types},
     get_setting, now_ms,
     outbox::{self, NewItem},
-    qa::record_xapi,
+    posting::record_xapi,
     set_setting,
 };
 use crate::{Microlearn, xapi};
