@@ -60,6 +60,10 @@ pub enum MicrolearnError {
     /// A provider implemented by the app (credentials, connectivity, progress) failed.
     #[error("{0}")]
     Provider(String),
+    /// The homeserver needs a (new) sign-in: no session, a refused password, or a revoked
+    /// token. Queued posts are kept; ask the learner to sign in again.
+    #[error("{0}")]
+    SignInRequired(String),
 }
 
 impl From<CoreError> for MicrolearnError {
@@ -91,6 +95,7 @@ impl From<CoreError> for MicrolearnError {
                 XapiError::NotFound(_) => Self::NotFound(text),
                 _ => Self::Xapi(text),
             },
+            CoreError::Network(ne) => crate::network::map_error(ne, text),
             CoreError::NotFound(_) => Self::NotFound(text),
             CoreError::InvalidArgument(_) => Self::InvalidArgument(text),
             CoreError::Io(_) => Self::Io(text),

@@ -10,6 +10,7 @@
 //! - [`core`]: the [`Microlearn`] object an app holds (open, status, shutdown).
 //! - [`content`]: cards, import, catalog sync and the media cache.
 //! - [`search`], [`quiz`], [`nudge`], [`xapi`]: the other capabilities, as they land in the core.
+//! - [`network`]: the peer network on a Matrix homeserver (outbox, sync, Q&A, ratings).
 //! - [`cancel`]: [`CancelToken`], explicit cancellation of long work (Swift `Task` cancellation
 //!   does not drop a Rust future; Kotlin coroutine cancellation does, and both are supported).
 //! - [`providers`]: traits the app implements (credentials, connectivity, progress).
@@ -27,6 +28,7 @@ pub mod content;
 mod convert;
 pub mod core;
 pub mod error;
+pub mod network;
 pub mod nudge;
 pub mod providers;
 pub mod quiz;

@@ -5,6 +5,7 @@
 
 mod bench;
 mod content_cmd;
+mod network_cmd;
 mod nudge_cmd;
 mod output;
 mod quiz_cmd;
@@ -76,6 +77,11 @@ enum Command {
         #[command(subcommand)]
         cmd: xapi_cmd::XapiCmd,
     },
+    /// The peer network on a Matrix homeserver: sign in, post (offline outbox), send, sync, read.
+    Network {
+        #[command(subcommand)]
+        cmd: network_cmd::NetworkCmd,
+    },
     /// Benchmarks; each prints a table and, last, one JSON line.
     Bench {
         #[command(subcommand)]
@@ -99,6 +105,7 @@ fn main() -> std::process::ExitCode {
         Command::Progress(args) => quiz_cmd::progress(&cli.data_dir, args, &out),
         Command::Nudges { cmd } => nudge_cmd::run(&cli.data_dir, cmd, &out),
         Command::Xapi { cmd } => xapi_cmd::run(&cli.data_dir, cmd, &out),
+        Command::Network { cmd } => network_cmd::run(&cli.data_dir, cmd, &out),
         Command::Bench { which } => bench::run(&cli.data_dir, which),
     };
     match result {

@@ -27,6 +27,9 @@ pub enum Error {
     /// An xAPI operation failed.
     #[error(transparent)]
     Xapi(#[from] XapiError),
+    /// A network (Matrix) operation failed.
+    #[error(transparent)]
+    Network(#[from] crate::network::NetworkError),
     /// A thing the caller named does not exist (a card id, a question id …).
     #[error("not found: {0}")]
     NotFound(String),

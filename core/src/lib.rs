@@ -12,10 +12,12 @@
 //! - [`search`]: micro-moment search over the offline catalog.
 //! - [`quiz`], [`nudge`]: adaptive daily quizzes and notification planning.
 //! - [`xapi`]: the durable xAPI statement queue.
+//! - [`network`]: peers and experts on a Matrix homeserver: Q&A, ratings, tips, offline outbox.
 
 pub mod content;
 pub mod error;
 pub mod microlearn;
+pub mod network;
 pub mod nudge;
 pub mod quiz;
 pub mod search;

@@ -1,6 +1,9 @@
 //! `microlearn bench …`: the benchmarks. Each prints a human table and, as its last line, one
 //! JSON object with its figures (recorded in `docs/BENCHMARKS.md`). One file per benchmark.
 
+mod network;
+mod network_admin;
+mod network_crash;
 mod quiz;
 mod quiz_plan;
 mod search;
@@ -27,6 +30,8 @@ pub enum BenchCmd {
     Quiz(quiz::QuizBench),
     /// xAPI enqueue and flush against a real LRS.
     Xapi(xapi::XapiBench),
+    /// The peer network (outbox, sync, card view, search with posts, SIGKILLs) against Synapse.
+    Network(network::NetworkBench),
 }
 
 /// Runs one benchmark.
@@ -36,5 +41,6 @@ pub fn run(data_dir: &Path, which: BenchCmd) -> CmdResult {
         BenchCmd::Search(args) => search::run(data_dir, args),
         BenchCmd::Quiz(args) => quiz::run(data_dir, args),
         BenchCmd::Xapi(args) => xapi::run(data_dir, args),
+        BenchCmd::Network(args) => network::run(data_dir, args),
     }
 }
