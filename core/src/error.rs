@@ -40,8 +40,50 @@ pub enum Error {
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
-        Error::Store(StoreError::Sqlite(e))
+        Error::Store(StoreError::from(e))
     }
+}
+
+impl Error {
+    /// Whether this error is a full disk (SQLITE_FULL, ENOSPC, EDQUOT) anywhere in its chain:
+    /// nothing half-written was kept, and the same call works again once space is freed.
+    pub fn is_storage_full(&self) -> bool {
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(e) = cur {
+            if let Some(s) = e.downcast_ref::<StoreError>()
+                && s.is_storage_full()
+            {
+                return true;
+            }
+            if let Some(s) = e.downcast_ref::<rusqlite::Error>()
+                && s.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull)
+            {
+                return true;
+            }
+            if let Some(io) = e.downcast_ref::<std::io::Error>()
+                && is_io_storage_full(io)
+            {
+                return true;
+            }
+            cur = e.source();
+        }
+        false
+    }
+}
+
+/// ENOSPC / EDQUOT (also when wrapped in another `io::Error`, as tokio's file writes do).
+pub(crate) fn is_io_storage_full(io: &std::io::Error) -> bool {
+    const ENOSPC: i32 = 28;
+    const EDQUOT: i32 = 122;
+    if io.kind() == std::io::ErrorKind::StorageFull
+        || io.kind() == std::io::ErrorKind::QuotaExceeded
+        || matches!(io.raw_os_error(), Some(ENOSPC | EDQUOT))
+    {
+        return true;
+    }
+    io.get_ref()
+        .and_then(|inner| inner.downcast_ref::<std::io::Error>())
+        .is_some_and(is_io_storage_full)
 }
 
 /// Result alias used throughout the core.
