@@ -71,6 +71,29 @@ impl Error {
     }
 }
 
+impl Error {
+    /// Whether the database file turned out damaged (SQLITE_CORRUPT / SQLITE_NOTADB anywhere in
+    /// the chain, found at open or later while reading a page): see [`crate::Microlearn::recover`].
+    pub fn is_corrupt(&self) -> bool {
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(e) = cur {
+            if let Some(StoreError::Corrupt { .. }) = e.downcast_ref::<StoreError>() {
+                return true;
+            }
+            if let Some(s) = e.downcast_ref::<rusqlite::Error>()
+                && matches!(
+                    s.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+                )
+            {
+                return true;
+            }
+            cur = e.source();
+        }
+        false
+    }
+}
+
 /// ENOSPC / EDQUOT (also when wrapped in another `io::Error`, as tokio's file writes do).
 pub(crate) fn is_io_storage_full(io: &std::io::Error) -> bool {
     const ENOSPC: i32 = 28;

@@ -18,6 +18,7 @@ pub mod error;
 pub mod microlearn;
 pub mod nudge;
 pub mod quiz;
+pub mod recovery;
 pub mod search;
 pub mod store;
 mod util;

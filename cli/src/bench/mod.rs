@@ -1,6 +1,7 @@
 //! `microlearn bench …`: the benchmarks. Each prints a human table and, as its last line, one
 //! JSON object with its figures (recorded in `docs/BENCHMARKS.md`). One file per benchmark.
 
+mod cipher;
 mod quiz;
 mod quiz_plan;
 mod search;
@@ -22,6 +23,8 @@ pub enum BenchCmd {
     Sync(sync::SyncBench),
     /// Search quality and latency on the tldr pages.
     Search(search::SearchBench),
+    /// Search latency with encryption at rest (SQLCipher) over without.
+    Cipher(cipher::CipherBench),
     /// Daily session building, nudge planning and a learner simulation.
     Quiz(quiz::QuizBench),
     /// xAPI enqueue and flush against a real LRS.
@@ -33,6 +36,7 @@ pub fn run(data_dir: &Path, which: BenchCmd) -> CmdResult {
     match which {
         BenchCmd::Sync(args) => sync::run(data_dir, args),
         BenchCmd::Search(args) => search::run(data_dir, args),
+        BenchCmd::Cipher(args) => cipher::run(data_dir, args),
         BenchCmd::Quiz(args) => quiz::run(data_dir, args),
         BenchCmd::Xapi(args) => xapi::run(data_dir, args),
     }
