@@ -45,9 +45,21 @@ impl From<rusqlite::Error> for Error {
 }
 
 impl Error {
+    /// The store error inside, wherever a module wrapped it (`#[error(transparent)]` hides it
+    /// from `source()`, so the chain walk alone would miss it).
+    pub fn store_error(&self) -> Option<&StoreError> {
+        match self {
+            Error::Store(s) | Error::Xapi(XapiError::Store(s)) => Some(s),
+            _ => None,
+        }
+    }
+
     /// Whether this error is a full disk (SQLITE_FULL, ENOSPC, EDQUOT) anywhere in its chain:
     /// nothing half-written was kept, and the same call works again once space is freed.
     pub fn is_storage_full(&self) -> bool {
+        if self.store_error().is_some_and(StoreError::is_storage_full) {
+            return true;
+        }
         let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(self);
         while let Some(e) = cur {
             if let Some(s) = e.downcast_ref::<StoreError>()
@@ -75,6 +87,9 @@ impl Error {
     /// Whether the database file turned out damaged (SQLITE_CORRUPT / SQLITE_NOTADB anywhere in
     /// the chain, found at open or later while reading a page): see [`crate::Microlearn::recover`].
     pub fn is_corrupt(&self) -> bool {
+        if matches!(self.store_error(), Some(StoreError::Corrupt { .. })) {
+            return true;
+        }
         let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(self);
         while let Some(e) = cur {
             if let Some(StoreError::Corrupt { .. }) = e.downcast_ref::<StoreError>() {
