@@ -33,7 +33,12 @@ struct SmallFs {
 
 impl SmallFs {
     fn mount(size: &str) -> Option<Self> {
-        let dir = tempfile::tempdir().expect("tempdir");
+        // tests/faults/run names a base it unmounts on exit, should this process be killed.
+        let dir = match std::env::var_os("MICROLEARN_FAULTS_MNT_BASE") {
+            Some(base) => tempfile::tempdir_in(base),
+            None => tempfile::tempdir(),
+        }
+        .expect("tempdir");
         let ok = Command::new("mount")
             .args([
                 "-t",
