@@ -74,3 +74,85 @@ pub fn change_database_key(
 pub fn encryption_available() -> bool {
     ml::store::cipher::encryption_available()
 }
+
+/// What [`recover_data_dir`] did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RecoveryReport {
+    /// Where the broken database files were moved (null if there was none).
+    pub kept_aside: Option<String>,
+    /// Rows salvaged into the fresh database, over all tables.
+    pub salvaged_rows: u64,
+    /// Queued xAPI statements salvaged (they were not at the LRS yet).
+    pub salvaged_statements: u64,
+    /// Rows that could not be read.
+    pub unreadable: u64,
+}
+
+/// After a `Corrupt` error: moves the broken database aside (`broken/<time>/` in `data_dir`),
+/// starts a fresh one (encrypted with `key` when given), salvages the learner's rows that can
+/// still be read (xAPI queue, quiz reviews, settings, pins) and returns the open core with a
+/// report. The catalog comes back with the next sync. No core may be open on `data_dir`.
+#[uniffi::export]
+pub fn recover_data_dir(data_dir: String, key: Option<Vec<u8>>) -> Result<RecoveredCore> {
+    check_dir(&data_dir)?;
+    let key = key.as_deref().map(self::key).transpose()?;
+    let (core, r) = ml::Microlearn::recover(&data_dir, key.as_ref())?;
+    let statements = r
+        .salvaged
+        .iter()
+        .find(|(t, _)| t == "xapi_queue")
+        .map(|(_, n)| *n)
+        .unwrap_or(0);
+    Ok(RecoveredCore {
+        core: Microlearn::wrap(core, data_dir),
+        report: RecoveryReport {
+            kept_aside: r.kept_aside,
+            salvaged_rows: r.salvaged.iter().map(|(_, n)| n).sum(),
+            salvaged_statements: statements,
+            unreadable: r.unreadable,
+        },
+    })
+}
+
+/// The core [`recover_data_dir`] opened, and what it salvaged.
+#[derive(uniffi::Record)]
+pub struct RecoveredCore {
+    /// The core, open on the fresh database.
+    pub core: Arc<Microlearn>,
+    /// What was kept aside and salvaged.
+    pub report: RecoveryReport,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrong_key_through_the_ffi_is_typed_and_changes_no_byte() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path().to_string_lossy().into_owned();
+        let key = vec![7u8; 32];
+        let core = Microlearn::open_encrypted(d.clone(), key.clone()).expect("open");
+        core.import_cards(vec![crate::content::new_card("a".into(), "A title".into())])
+            .expect("import");
+        core.shutdown();
+        drop(core);
+        let db = dir.path().join(ml::microlearn::DATABASE_FILE);
+        let before = std::fs::read(&db).expect("bytes");
+        assert!(matches!(
+            Microlearn::open_encrypted(d.clone(), vec![8u8; 32]),
+            Err(MicrolearnError::Encryption(_))
+        ));
+        assert!(matches!(
+            Microlearn::open(d.clone()),
+            Err(MicrolearnError::Encryption(_))
+        ));
+        assert!(matches!(
+            Microlearn::open_encrypted(d.clone(), vec![8u8; 16]),
+            Err(MicrolearnError::Encryption(_))
+        ));
+        assert_eq!(std::fs::read(&db).expect("bytes"), before, "file changed");
+        let again = Microlearn::open_encrypted(d, key).expect("right key");
+        assert_eq!(again.status().expect("status").cards, 1);
+    }
+}

@@ -43,6 +43,8 @@ val ALL_TEST_CLASSES: List<Class<*>> = listOf(
     NudgeTest::class.java,
     QuizTest::class.java,
     SearchTest::class.java,
+    EncryptionTest::class.java,
+    HostileInputTest::class.java,
 )
 
 /** Runs the named classes (or all), prints failures and the closing count line, exits 0/1. */
