@@ -238,7 +238,10 @@ fn damaged_and_foreign_files_give_typed_errors_or_recover_never_panic() {
             Err(Error::Store(StoreError::SchemaTooNew { found: 999, .. })) => {}
             other => panic!("expected SchemaTooNew, got {other:?}"),
         }
-        assert_eq!(std::fs::read(db(dir.path())).expect("bytes"), before);
+        assert!(
+            std::fs::read(db(dir.path())).expect("bytes") == before,
+            "file changed"
+        );
         (
             "open failed typed SchemaTooNew, file unchanged".into(),
             false,
@@ -293,7 +296,10 @@ fn damaged_and_foreign_files_give_typed_errors_or_recover_never_panic() {
             Err(Error::Store(StoreError::NotADatabase { .. })) => {}
             other => panic!("expected NotADatabase, got {other:?}"),
         }
-        assert_eq!(std::fs::read(db(dir.path())).expect("bytes"), png);
+        assert!(
+            std::fs::read(db(dir.path())).expect("bytes") == png,
+            "file changed"
+        );
         (
             "open failed typed NotADatabase, file unchanged".into(),
             false,
@@ -321,7 +327,10 @@ fn damaged_and_foreign_files_give_typed_errors_or_recover_never_panic() {
             Err(Error::Store(StoreError::WrongKey { .. })) => {}
             other => panic!("expected WrongKey, got {other:?}"),
         }
-        assert_eq!(std::fs::read(db(dir.path())).expect("bytes"), before);
+        assert!(
+            std::fs::read(db(dir.path())).expect("bytes") == before,
+            "file changed"
+        );
         let p = probe(dir.path(), Some(&key(1)));
         assert_eq!(p.cards_seen, CARDS);
         (

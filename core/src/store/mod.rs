@@ -155,6 +155,16 @@ pub struct Store {
     readers: Mutex<Vec<Connection>>,
 }
 
+impl Drop for Store {
+    /// Closes the readers first, so that the writer closes last: the last connection to close
+    /// checkpoints the WAL into the database and removes it, which a read-only reader cannot do.
+    fn drop(&mut self) {
+        if let Ok(mut pool) = self.readers.lock() {
+            pool.clear();
+        }
+    }
+}
+
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store").field("path", &self.path).finish()
@@ -244,9 +254,19 @@ impl Store {
 
 fn configure(conn: &Connection, path: &Path, key: Option<&DatabaseKey>) -> Result<(), StoreError> {
     // The key must come first, before anything reads a page; then one read of the schema
-    // tells a wrong key or a foreign file apart (typed), before any statement writes.
+    // tells a wrong key or a foreign file apart (typed), before any statement writes. Until
+    // then the connection must not checkpoint when closed: a wrong-key connection that closed
+    // last would otherwise copy the WAL into the file it cannot read.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )?;
     cipher::apply_key(conn, key)?;
     cipher::verify_readable(conn, path, key)?;
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        false,
+    )?;
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -287,6 +307,31 @@ mod tests {
             })
             .expect("count");
         assert_eq!(n as usize, schema::ALL.len());
+    }
+
+    #[test]
+    fn closing_after_reads_checkpoints_and_removes_the_wal() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("m.db");
+        let store = Store::open(&path).expect("open");
+        store
+            .write(|tx| {
+                tx.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1)")
+                    .map_err(StoreError::from)
+            })
+            .expect("write");
+        let n: i64 = store
+            .read(|c| {
+                c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+                    .map_err(StoreError::from)
+            })
+            .expect("read");
+        assert_eq!(n, 1);
+        drop(store);
+        assert!(
+            !dir.path().join("m.db-wal").exists(),
+            "the WAL was left behind"
+        );
     }
 
     #[test]
