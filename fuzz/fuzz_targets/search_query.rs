@@ -29,10 +29,17 @@ fuzz_target!(|data: &[u8]| {
     };
     let words = normalize::query_words(text);
     let plan = query::plan(&words, vocab());
-    for expr in [plan.expr(), plan.and_expr(), plan.or_expr()].into_iter().flatten() {
-        // Every MATCH term is a double-quoted string: no FTS5 syntax from the learner.
-        assert!(!expr.contains('\0'));
+    // Every MATCH term is one double-quoted FTS5 string (optionally a prefix `*`): no FTS5
+    // syntax from the learner reaches MATCH.
+    for g in &plan.groups {
+        for t in &g.terms {
+            let body = t.strip_suffix('*').unwrap_or(t);
+            assert!(body.len() >= 2 && body.starts_with('"') && body.ends_with('"'), "{t:?}");
+            let inner = &body[1..body.len() - 1];
+            assert!(!inner.replace("\"\"", "").contains('"'), "unescaped quote in {t:?}");
+        }
     }
+    let _ = (plan.and_expr(), plan.or_expr());
     let _ = plan.highlight_terms();
     let _ = plan.did_you_mean();
     let _ = (plan.matchable(), plan.and_estimate(), plan.or_estimate());
