@@ -68,7 +68,7 @@ impl Error {
                 return true;
             }
             if let Some(s) = e.downcast_ref::<rusqlite::Error>()
-                && s.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull)
+                && crate::store::is_sqlite_full(s)
             {
                 return true;
             }

@@ -116,8 +116,10 @@ pub enum StoreError {
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
+        if is_sqlite_full(&e) {
+            return Self::StorageFull(e);
+        }
         match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DiskFull) => Self::StorageFull(e),
             // Found while reading a page after open (random bytes mid-file, a truncated file).
             Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
                 Self::Corrupt {
@@ -127,6 +129,19 @@ impl From<rusqlite::Error> for StoreError {
             }
             _ => Self::Sqlite(e),
         }
+    }
+}
+
+/// Whether SQLite reports a full disk: `SQLITE_FULL`, or `SQLITE_IOERR_SHMSIZE`, which SQLite
+/// raises when it cannot grow the WAL index (`-shm`) file — on a full disk, at open or at the
+/// first write (seen in `core/tests/disk_full.rs`).
+pub fn is_sqlite_full(e: &rusqlite::Error) -> bool {
+    const SQLITE_IOERR_SHMSIZE: std::ffi::c_int = 10 | (19 << 8);
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) => {
+            f.code == rusqlite::ErrorCode::DiskFull || f.extended_code == SQLITE_IOERR_SHMSIZE
+        }
+        _ => false,
     }
 }
 
