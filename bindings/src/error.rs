@@ -11,7 +11,8 @@
 //! and Swift, and is converted into [`MicrolearnError::Provider`].
 
 use microlearn_core::{
-    Error as CoreError, content::ContentError, nudge::NudgeError, quiz::QuizError, xapi::XapiError,
+    Error as CoreError, content::ContentError, nudge::NudgeError, quiz::QuizError,
+    store::StoreError, xapi::XapiError,
 };
 
 /// Every error a Microlearn call can raise. In Kotlin: `MicrolearnException` and its nested
@@ -64,13 +65,39 @@ pub enum MicrolearnError {
     /// token. Queued posts are kept; ask the learner to sign in again.
     #[error("{0}")]
     SignInRequired(String),
+    /// The device is full: nothing half-written was kept, everything committed before is
+    /// intact; the same call works again once space is freed (SQLITE_FULL, ENOSPC).
+    #[error("{0}")]
+    StorageFull(String),
+    /// The database key is wrong, missing, not 32 bytes, or the database is not encrypted yet
+    /// (`changeDatabaseKey` migrates it). Nothing on disk was changed.
+    #[error("{0}")]
+    Encryption(String),
+    /// The database file is damaged; `recoverDataDir` keeps it aside and starts again with
+    /// what can be salvaged (see docs/security.md).
+    #[error("{0}")]
+    Corrupt(String),
 }
 
 impl From<CoreError> for MicrolearnError {
     fn from(e: CoreError) -> Self {
         let text = e.to_string();
+        if e.is_storage_full() {
+            return Self::StorageFull(text);
+        }
+        if e.is_corrupt() && !matches!(e, CoreError::Store(StoreError::NotADatabase { .. })) {
+            return Self::Corrupt(text);
+        }
         match e {
-            CoreError::Store(_) => Self::Store(text),
+            CoreError::Store(se) => match se {
+                StoreError::Corrupt { .. } => Self::Corrupt(text),
+                StoreError::WrongKey { .. }
+                | StoreError::NotADatabase { .. }
+                | StoreError::NotEncrypted { .. }
+                | StoreError::InvalidKey { .. }
+                | StoreError::EncryptionUnavailable => Self::Encryption(text),
+                _ => Self::Store(text),
+            },
             CoreError::Content(ce) => match ce {
                 ContentError::Http { .. }
                 | ContentError::Network { .. }
@@ -91,6 +118,7 @@ impl From<CoreError> for MicrolearnError {
             },
             CoreError::Xapi(xe) => match xe {
                 XapiError::Network(_) => Self::Network(text),
+                XapiError::Store(StoreError::Corrupt { .. }) => Self::Corrupt(text),
                 XapiError::Store(_) => Self::Store(text),
                 XapiError::NotFound(_) => Self::NotFound(text),
                 _ => Self::Xapi(text),

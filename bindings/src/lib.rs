@@ -33,6 +33,7 @@ pub mod nudge;
 pub mod providers;
 pub mod quiz;
 pub mod search;
+pub mod security;
 pub mod xapi;
 
 pub use cancel::CancelToken;

@@ -20,6 +20,7 @@ pub mod microlearn;
 pub mod network;
 pub mod nudge;
 pub mod quiz;
+pub mod recovery;
 pub mod search;
 pub mod store;
 mod util;

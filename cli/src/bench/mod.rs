@@ -4,6 +4,7 @@
 mod network;
 mod network_admin;
 mod network_crash;
+mod cipher;
 mod quiz;
 mod quiz_plan;
 mod search;
@@ -26,6 +27,8 @@ pub enum BenchCmd {
     Sync(sync::SyncBench),
     /// Search quality and latency on the tldr pages.
     Search(search::SearchBench),
+    /// Search latency with encryption at rest (SQLCipher) over without.
+    Cipher(cipher::CipherBench),
     /// Daily session building, nudge planning and a learner simulation.
     Quiz(quiz::QuizBench),
     /// xAPI enqueue and flush against a real LRS.
@@ -39,6 +42,7 @@ pub fn run(data_dir: &Path, which: BenchCmd) -> CmdResult {
     match which {
         BenchCmd::Sync(args) => sync::run(data_dir, args),
         BenchCmd::Search(args) => search::run(data_dir, args),
+        BenchCmd::Cipher(args) => cipher::run(data_dir, args),
         BenchCmd::Quiz(args) => quiz::run(data_dir, args),
         BenchCmd::Xapi(args) => xapi::run(data_dir, args),
         BenchCmd::Network(args) => network::run(data_dir, args),

@@ -105,7 +105,7 @@ pub enum XapiError {
 
 impl From<rusqlite::Error> for XapiError {
     fn from(e: rusqlite::Error) -> Self {
-        XapiError::Store(StoreError::Sqlite(e))
+        XapiError::Store(StoreError::from(e))
     }
 }
 

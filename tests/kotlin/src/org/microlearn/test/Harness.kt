@@ -44,6 +44,8 @@ val ALL_TEST_CLASSES: List<Class<*>> = listOf(
     QuizTest::class.java,
     SearchTest::class.java,
     NetworkTest::class.java,
+    EncryptionTest::class.java,
+    HostileInputTest::class.java,
 )
 
 /** Runs the named classes (or all), prints failures and the closing count line, exits 0/1. */
