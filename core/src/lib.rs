@@ -12,11 +12,13 @@
 //! - [`search`]: micro-moment search over the offline catalog.
 //! - [`quiz`], [`nudge`]: adaptive daily quizzes and notification planning.
 //! - [`xapi`]: the durable xAPI statement queue.
+//! - [`personal`]: playlists, recommendations, expertise, leaderboards, privacy.
 
 pub mod content;
 pub mod error;
 pub mod microlearn;
 pub mod nudge;
+pub mod personal;
 pub mod quiz;
 pub mod search;
 pub mod store;

@@ -26,6 +26,7 @@ pub const ALL: &[&ModuleSchema] = &[
     &crate::quiz::SCHEMA,
     &crate::nudge::SCHEMA,
     &crate::xapi::SCHEMA,
+    &crate::personal::SCHEMA,
 ];
 
 /// Brings every schema in `schemas` to its current version, in one transaction.
