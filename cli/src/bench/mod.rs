@@ -1,6 +1,8 @@
 //! `microlearn bench …`: the benchmarks. Each prints a human table and, as its last line, one
 //! JSON object with its figures (recorded in `docs/BENCHMARKS.md`). One file per benchmark.
 
+mod personal;
+mod personal_eval;
 mod quiz;
 mod quiz_plan;
 mod search;
@@ -26,6 +28,8 @@ pub enum BenchCmd {
     Quiz(quiz::QuizBench),
     /// xAPI enqueue and flush against a real LRS.
     Xapi(xapi::XapiBench),
+    /// Recommendation quality (MovieLens 100k) and latency, playlist operations.
+    Personal(personal::PersonalBench),
 }
 
 /// Runs one benchmark.
@@ -35,5 +39,6 @@ pub fn run(data_dir: &Path, which: BenchCmd) -> CmdResult {
         BenchCmd::Search(args) => search::run(data_dir, args),
         BenchCmd::Quiz(args) => quiz::run(data_dir, args),
         BenchCmd::Xapi(args) => xapi::run(data_dir, args),
+        BenchCmd::Personal(args) => personal::run(data_dir, args),
     }
 }

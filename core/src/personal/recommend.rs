@@ -4,7 +4,7 @@
 //! `Σ_h w_h · sim(h, j)` over the learner's recent history `h` (weights from their stars, see
 //! [`HistoryItem::weight`]), where `sim` is the shrunk cosine precomputed at import
 //! ([`super::signals`]). It needs only peers' anonymous pair counts (no per-learner data on the
-//! phone), reads at most 50 × 100 precomputed rows, and every score has a dominant term, so each
+//! phone), reads one precomputed neighbour list (≤ 100) per history card (≤ 50), and every score has a dominant term, so each
 //! recommendation says *why* ("because you rated X 5★"). Implicit ALS was not chosen: it needs
 //! per-learner vectors shipped or trained on device, and its factors explain nothing. Measured
 //! against popularity on MovieLens 100k by `microlearn bench personal` (`docs/personal.md`).
@@ -130,18 +130,21 @@ impl Picker<'_> {
     }
 
     fn co_occurrence(&mut self, hist: &[HistoryItem]) -> rusqlite::Result<()> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT other_id, sim FROM personal_co WHERE card_id = ?1")?;
         // card -> (score, best term, index of the history item giving it)
         let mut scores: HashMap<String, (f64, f64, usize)> = HashMap::new();
         for (hi, h) in hist.iter().enumerate() {
             let w = h.weight();
-            let mut rows = stmt.query([&h.card_id])?;
-            while let Some(r) = rows.next()? {
-                let other: String = r.get(0)?;
-                let term = w * r.get::<_, f64>(1)?;
-                let e = scores.entry(other).or_insert((0.0, f64::MIN, hi));
+            let Some(list) = neighbor_list(self.conn, &h.card_id)? else {
+                continue;
+            };
+            for (other, sim) in parse_neighbors(&list) {
+                let term = w * sim;
+                let e = match scores.get_mut(other) {
+                    Some(e) => e,
+                    None => scores
+                        .entry(other.to_owned())
+                        .or_insert((0.0, f64::MIN, hi)),
+                };
                 e.0 += term;
                 if term > e.1 {
                     e.1 = term;
@@ -151,7 +154,16 @@ impl Picker<'_> {
         }
         let mut ranked: Vec<(String, (f64, f64, usize))> =
             scores.into_iter().filter(|(_, s)| s.0 > 0.0).collect();
-        ranked.sort_by(|a, b| b.1.0.total_cmp(&a.1.0).then_with(|| a.0.cmp(&b.0)));
+        let by_score = |a: &(String, (f64, f64, usize)), b: &(String, (f64, f64, usize))| {
+            b.1.0.total_cmp(&a.1.0).then_with(|| a.0.cmp(&b.0))
+        };
+        // Only the head is needed: cards already seen or missing from the catalog are skipped.
+        let head = (self.limit * 2 + self.seen.len()).min(ranked.len());
+        if head < ranked.len() {
+            ranked.select_nth_unstable_by(head, by_score);
+            ranked.truncate(head);
+        }
+        ranked.sort_by(by_score);
         for (card, (score, _, hi)) in ranked {
             if self.full() {
                 break;
@@ -221,6 +233,20 @@ fn picker(conn: &Connection, limit: usize, seen: impl IntoIterator<Item = String
         out: vec![],
         limit: limit.clamp(1, MAX_LIMIT),
     }
+}
+
+fn neighbor_list(c: &Connection, card: &str) -> rusqlite::Result<Option<String>> {
+    c.prepare_cached("SELECT neighbors FROM personal_neighbors WHERE card_id = ?1")?
+        .query_row([card], |r| r.get(0))
+        .optional()
+}
+
+/// `(card, sim)` pairs of a stored neighbour list, best first; malformed parts are skipped.
+fn parse_neighbors(list: &str) -> impl Iterator<Item = (&str, f64)> {
+    list.split('\u{1e}').filter_map(|p| {
+        let (id, sim) = p.split_once('\u{1f}')?;
+        Some((id, sim.parse::<f64>().ok().filter(|s| s.is_finite())?))
+    })
 }
 
 fn tags_of(conn: &Connection, cards: &[&str]) -> rusqlite::Result<Vec<String>> {
@@ -324,23 +350,19 @@ impl crate::Microlearn {
                 .collect();
             seen.push(card_id.to_owned());
             let mut p = picker(c, limit, seen);
-            let mut stmt = c.prepare_cached(
-                "SELECT other_id, sim FROM personal_co WHERE card_id = ?1
-                 ORDER BY sim DESC, other_id LIMIT ?2",
-            )?;
-            let rows: Vec<(String, f64)> = stmt
-                .query_map(rusqlite::params![card_id, MAX_LIMIT as i64], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            for (other, sim) in rows {
-                p.push(
-                    &other,
-                    sim,
-                    Reason::AlsoCompletedWith {
-                        card_id: card_id.to_owned(),
-                    },
-                )?;
+            if let Some(list) = neighbor_list(c, card_id)? {
+                for (other, sim) in parse_neighbors(&list) {
+                    if p.full() {
+                        break;
+                    }
+                    p.push(
+                        other,
+                        sim,
+                        Reason::AlsoCompletedWith {
+                            card_id: card_id.to_owned(),
+                        },
+                    )?;
+                }
             }
             let tags = tags_of(c, &[card_id])?;
             p.similar_tags(&tags)?;

@@ -5,8 +5,8 @@
 //! - `personal_overlay`: a followed playlist's local edits (`hide` an owner's card, `add` one),
 //!   kept apart from the mirror so an owner's update never loses them (`docs/personal.md`).
 //! - `personal_completions`, `personal_ratings`: what the learner finished and rated.
-//! - `personal_card_stats`, `personal_co`: peers' anonymous aggregates (the `peer-signals` file
-//!   or the network layer), with the shrunk similarity computed once at import.
+//! - `personal_card_stats`, `personal_neighbors`: peers' anonymous aggregates (the `peer-signals` file
+//!   or the network layer), with the shrunk similarity computed and sorted once at import.
 //! - `personal_contributions`, `personal_points`: peers' opted-in expertise and weekly points.
 //! - `personal_settings`: privacy settings and the learner's pseudonymous id.
 
@@ -70,13 +70,13 @@ fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
                 rating_sum   REAL NOT NULL
             );
             CREATE INDEX personal_card_stats_pop ON personal_card_stats(completions DESC);
-            CREATE TABLE personal_co (
-                card_id  TEXT NOT NULL,
-                other_id TEXT NOT NULL,
-                co       INTEGER NOT NULL,
-                sim      REAL NOT NULL,
-                PRIMARY KEY (card_id, other_id)
-            ) WITHOUT ROWID;
+            -- One row per card: its co-completed neighbours and their shrunk cosine, best first,
+            -- as `id US sim RS id US sim …` (one read per history card instead of 100). A rowid
+            -- table: a ~1.5 kB list fits its leaf page, where WITHOUT ROWID would overflow at 1 kB.
+            CREATE TABLE personal_neighbors (
+                card_id   TEXT PRIMARY KEY,
+                neighbors TEXT NOT NULL
+            );
             CREATE TABLE personal_contributions (
                 peer_id          TEXT NOT NULL,
                 display_name     TEXT NOT NULL,

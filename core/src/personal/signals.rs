@@ -268,23 +268,34 @@ impl crate::Microlearn {
             .map(|s| (s.card.as_str(), s.completions))
             .collect();
         self.store().write(|tx| {
-            tx.execute_batch("DELETE FROM personal_co; DELETE FROM personal_card_stats;")?;
+            tx.execute_batch("DELETE FROM personal_neighbors; DELETE FROM personal_card_stats;")?;
             let mut stat = tx.prepare_cached(
                 "INSERT OR REPLACE INTO personal_card_stats(card_id, completions, rating_count, rating_sum)
                  VALUES (?1, ?2, ?3, ?4)",
             )?;
-            let mut pair = tx.prepare_cached(
-                "INSERT OR REPLACE INTO personal_co(card_id, other_id, co, sim) VALUES (?1, ?2, ?3, ?4)",
+            let mut list = tx.prepare_cached(
+                "INSERT OR REPLACE INTO personal_neighbors(card_id, neighbors) VALUES (?1, ?2)",
             )?;
             let mut pairs = 0u64;
             for s in signals {
                 stat.execute(params![s.card, s.completions, s.rating_count, s.rating_sum])?;
-                for (other, co) in &s.co {
-                    let nj = n.get(other.as_str()).copied().unwrap_or(*co);
-                    let sim = shrunk_cosine(*co, s.completions.max(*co), nj.max(*co));
-                    pair.execute(params![s.card, other, co, sim])?;
-                    pairs += 1;
+                let mut sims: Vec<(&str, f64)> = s
+                    .co
+                    .iter()
+                    .filter(|(other, _)| *other != s.card)
+                    .map(|(other, co)| {
+                        let nj = n.get(other.as_str()).copied().unwrap_or(*co);
+                        (other.as_str(), shrunk_cosine(*co, s.completions.max(*co), nj.max(*co)))
+                    })
+                    .collect();
+                sims.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+                sims.dedup_by(|a, b| a.0 == b.0);
+                if sims.is_empty() {
+                    continue;
                 }
+                pairs += sims.len() as u64;
+                let text: Vec<String> = sims.iter().map(|(o, sim)| format!("{o}\u{1f}{sim:.5}")).collect();
+                list.execute(params![s.card, text.join("\u{1e}")])?;
             }
             Ok(PeerSignalsReport {
                 cards: signals.len() as u64,
