@@ -11,7 +11,8 @@
 //! and Swift, and is converted into [`MicrolearnError::Provider`].
 
 use microlearn_core::{
-    Error as CoreError, content::ContentError, nudge::NudgeError, quiz::QuizError, xapi::XapiError,
+    Error as CoreError, content::ContentError, nudge::NudgeError, personal::PersonalError,
+    quiz::QuizError, xapi::XapiError,
 };
 
 /// Every error a Microlearn call can raise. In Kotlin: `MicrolearnException` and its nested
@@ -90,6 +91,13 @@ impl From<CoreError> for MicrolearnError {
                 XapiError::Store(_) => Self::Store(text),
                 XapiError::NotFound(_) => Self::NotFound(text),
                 _ => Self::Xapi(text),
+            },
+            CoreError::Personal(pe) => match pe {
+                PersonalError::UnknownPlaylist(_) | PersonalError::UnknownCard(_) => {
+                    Self::NotFound(text)
+                }
+                PersonalError::Corrupt(_) => Self::Store(text),
+                _ => Self::InvalidArgument(text),
             },
             CoreError::NotFound(_) => Self::NotFound(text),
             CoreError::InvalidArgument(_) => Self::InvalidArgument(text),
