@@ -43,6 +43,7 @@ val ALL_TEST_CLASSES: List<Class<*>> = listOf(
     NudgeTest::class.java,
     QuizTest::class.java,
     SearchTest::class.java,
+    PersonalTest::class.java,
 )
 
 /** Runs the named classes (or all), prints failures and the closing count line, exits 0/1. */
