@@ -13,6 +13,8 @@
 use microlearn_core::{
     Error as CoreError, content::ContentError, nudge::NudgeError, quiz::QuizError,
     store::StoreError, xapi::XapiError,
+    Error as CoreError, content::ContentError, nudge::NudgeError, personal::PersonalError,
+    quiz::QuizError, xapi::XapiError,
 };
 
 /// Every error a Microlearn call can raise. In Kotlin: `MicrolearnException` and its nested
@@ -124,6 +126,13 @@ impl From<CoreError> for MicrolearnError {
                 _ => Self::Xapi(text),
             },
             CoreError::Network(ne) => crate::network::map_error(ne, text),
+            CoreError::Personal(pe) => match pe {
+                PersonalError::UnknownPlaylist(_) | PersonalError::UnknownCard(_) => {
+                    Self::NotFound(text)
+                }
+                PersonalError::Corrupt(_) => Self::Store(text),
+                _ => Self::InvalidArgument(text),
+            },
             CoreError::NotFound(_) => Self::NotFound(text),
             CoreError::InvalidArgument(_) => Self::InvalidArgument(text),
             CoreError::Io(_) => Self::Io(text),

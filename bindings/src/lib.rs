@@ -11,6 +11,7 @@
 //! - [`content`]: cards, import, catalog sync and the media cache.
 //! - [`search`], [`quiz`], [`nudge`], [`xapi`]: the other capabilities, as they land in the core.
 //! - [`network`]: the peer network on a Matrix homeserver (outbox, sync, Q&A, ratings).
+//! - [`personal`]: playlists, recommendations, expertise, leaderboards, privacy.
 //! - [`cancel`]: [`CancelToken`], explicit cancellation of long work (Swift `Task` cancellation
 //!   does not drop a Rust future; Kotlin coroutine cancellation does, and both are supported).
 //! - [`providers`]: traits the app implements (credentials, connectivity, progress).
@@ -30,6 +31,7 @@ pub mod core;
 pub mod error;
 pub mod network;
 pub mod nudge;
+pub mod personal;
 pub mod providers;
 pub mod quiz;
 pub mod search;

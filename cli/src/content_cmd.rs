@@ -1,4 +1,4 @@
-//! Content commands: demo, import, show, status.
+//! Content commands: import, show, status (the demo is `demo.rs`).
 
 use std::{
     fs::File,
@@ -12,26 +12,6 @@ use crate::output::{CmdResult, Output};
 
 /// The sample catalog bundled into the binary, so the demo needs no server.
 pub const SAMPLE_CATALOG: &str = include_str!("../../core/sample/catalog.jsonl");
-
-pub fn demo(data_dir: &Path, out: &Output) -> CmdResult {
-    let core = Microlearn::open(data_dir)?;
-    let report = core.import_jsonl(SAMPLE_CATALOG.as_bytes())?;
-    let status = core.status()?;
-    let card = core.card("refund-no-receipt")?;
-    out.print(
-        &serde_json::json!({ "imported": report.imported, "status": status, "card": card }),
-        || {
-            format!(
-                "Microlearn demo\n===============\nImported {} sample cards into {}\n\n{}\n\n{}",
-                report.imported,
-                status.data_dir,
-                status_text(&status),
-                card_text(&card)
-            )
-        },
-    );
-    Ok(())
-}
 
 pub fn import(data_dir: &Path, file: &Path, out: &Output) -> CmdResult {
     let core = Microlearn::open(data_dir)?;

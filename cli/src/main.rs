@@ -6,8 +6,10 @@
 mod bench;
 mod content_cmd;
 mod network_cmd;
+mod demo;
 mod nudge_cmd;
 mod output;
+mod personal_cmd;
 mod quiz_cmd;
 mod search_cmd;
 mod sync_cmd;
@@ -81,6 +83,31 @@ enum Command {
     Network {
         #[command(subcommand)]
         cmd: network_cmd::NetworkCmd,
+    /// Playlists: create, edit, progress, share, follow, copy.
+    Playlist {
+        #[command(subcommand)]
+        cmd: personal_cmd::PlaylistCmd,
+    },
+    /// Recommendations, ratings, completions, peer signals.
+    Recs {
+        #[command(subcommand)]
+        cmd: personal_cmd::RecsCmd,
+    },
+    /// What the learner shares with colleagues.
+    Privacy(personal_cmd::PrivacyArgs),
+    /// Who can help with a topic (colleagues who opted in).
+    Experts {
+        /// The topic.
+        topic: String,
+    },
+    /// This week's leaderboard (people who opted in only).
+    Leaderboard {
+        /// Team scope.
+        #[arg(long)]
+        team: Option<String>,
+        /// Topic scope.
+        #[arg(long)]
+        topic: Option<String>,
     },
     /// Benchmarks; each prints a table and, last, one JSON line.
     Bench {
@@ -93,7 +120,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let out = output::Output { json: cli.json };
     let result = match cli.command {
-        Command::Demo => content_cmd::demo(&cli.data_dir, &out),
+        Command::Demo => demo::run(&cli.data_dir, &out),
         Command::Import { file } => content_cmd::import(&cli.data_dir, &file, &out),
         Command::Show { id } => content_cmd::show(&cli.data_dir, &id, &out),
         Command::Status => content_cmd::status(&cli.data_dir, &out),
@@ -106,6 +133,13 @@ fn main() -> std::process::ExitCode {
         Command::Nudges { cmd } => nudge_cmd::run(&cli.data_dir, cmd, &out),
         Command::Xapi { cmd } => xapi_cmd::run(&cli.data_dir, cmd, &out),
         Command::Network { cmd } => network_cmd::run(&cli.data_dir, cmd, &out),
+        Command::Playlist { cmd } => personal_cmd::playlist(&cli.data_dir, cmd, &out),
+        Command::Recs { cmd } => personal_cmd::recs(&cli.data_dir, cmd, &out),
+        Command::Privacy(args) => personal_cmd::privacy(&cli.data_dir, args, &out),
+        Command::Experts { topic } => personal_cmd::experts(&cli.data_dir, &topic, &out),
+        Command::Leaderboard { team, topic } => {
+            personal_cmd::leaderboard(&cli.data_dir, team, topic, &out)
+        }
         Command::Bench { which } => bench::run(&cli.data_dir, which),
     };
     match result {

@@ -2,8 +2,8 @@
 //! went wrong; [`Error`] wraps them so that callers (the CLI, the FFI) can match on one type.
 
 use crate::{
-    content::ContentError, nudge::NudgeError, quiz::QuizError, search::SearchError,
-    store::StoreError, xapi::XapiError,
+    content::ContentError, nudge::NudgeError, personal::PersonalError, quiz::QuizError,
+    search::SearchError, store::StoreError, xapi::XapiError,
 };
 
 /// Every error the core can return.
@@ -30,6 +30,9 @@ pub enum Error {
     /// A network (Matrix) operation failed.
     #[error(transparent)]
     Network(#[from] crate::network::NetworkError),
+    /// A playlist, recommendation, expertise or leaderboard operation failed.
+    #[error(transparent)]
+    Personal(#[from] PersonalError),
     /// A thing the caller named does not exist (a card id, a question id …).
     #[error("not found: {0}")]
     NotFound(String),

@@ -5,6 +5,8 @@ mod network;
 mod network_admin;
 mod network_crash;
 mod cipher;
+mod personal;
+mod personal_eval;
 mod quiz;
 mod quiz_plan;
 mod search;
@@ -35,6 +37,8 @@ pub enum BenchCmd {
     Xapi(xapi::XapiBench),
     /// The peer network (outbox, sync, card view, search with posts, SIGKILLs) against Synapse.
     Network(network::NetworkBench),
+    /// Recommendation quality (MovieLens 100k) and latency, playlist operations.
+    Personal(personal::PersonalBench),
 }
 
 /// Runs one benchmark.
@@ -46,5 +50,6 @@ pub fn run(data_dir: &Path, which: BenchCmd) -> CmdResult {
         BenchCmd::Quiz(args) => quiz::run(data_dir, args),
         BenchCmd::Xapi(args) => xapi::run(data_dir, args),
         BenchCmd::Network(args) => network::run(data_dir, args),
+        BenchCmd::Personal(args) => personal::run(data_dir, args),
     }
 }

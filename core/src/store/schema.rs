@@ -27,6 +27,7 @@ pub const ALL: &[&ModuleSchema] = &[
     &crate::nudge::SCHEMA,
     &crate::xapi::SCHEMA,
     &crate::network::SCHEMA,
+    &crate::personal::SCHEMA,
 ];
 
 /// Brings every schema in `schemas` to its current version, in one transaction.

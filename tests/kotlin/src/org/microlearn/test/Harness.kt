@@ -46,6 +46,7 @@ val ALL_TEST_CLASSES: List<Class<*>> = listOf(
     NetworkTest::class.java,
     EncryptionTest::class.java,
     HostileInputTest::class.java,
+    PersonalTest::class.java,
 )
 
 /** Runs the named classes (or all), prints failures and the closing count line, exits 0/1. */
