@@ -11,10 +11,8 @@
 //! and Swift, and is converted into [`MicrolearnError::Provider`].
 
 use microlearn_core::{
-    Error as CoreError, content::ContentError, nudge::NudgeError, quiz::QuizError,
-    store::StoreError, xapi::XapiError,
     Error as CoreError, content::ContentError, nudge::NudgeError, personal::PersonalError,
-    quiz::QuizError, xapi::XapiError,
+    quiz::QuizError, store::StoreError, xapi::XapiError,
 };
 
 /// Every error a Microlearn call can raise. In Kotlin: `MicrolearnException` and its nested

@@ -5,8 +5,8 @@
 
 mod bench;
 mod content_cmd;
-mod network_cmd;
 mod demo;
+mod network_cmd;
 mod nudge_cmd;
 mod output;
 mod personal_cmd;
@@ -83,6 +83,7 @@ enum Command {
     Network {
         #[command(subcommand)]
         cmd: network_cmd::NetworkCmd,
+    },
     /// Playlists: create, edit, progress, share, follow, copy.
     Playlist {
         #[command(subcommand)]

@@ -1,10 +1,10 @@
 //! `microlearn bench …`: the benchmarks. Each prints a human table and, as its last line, one
 //! JSON object with its figures (recorded in `docs/BENCHMARKS.md`). One file per benchmark.
 
+mod cipher;
 mod network;
 mod network_admin;
 mod network_crash;
-mod cipher;
 mod personal;
 mod personal_eval;
 mod quiz;
