@@ -8,7 +8,7 @@
 # 400 "too large", 401 / 403 / 400 without credentials). Asserted: nothing lost, nothing
 # duplicated, every conflict case delivered exactly (counts read back from LaRS); throughput is
 # printed, never asserted. Needs root (network namespaces); skipped, loudly, otherwise.
-# About 2 minutes on 2 cores (debug build).
+# 3m44 (224 s) on the shared 2-core VM at load 6–9, debug build (the 200 ms run is about two thirds).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/xapi/mobile-link.sh

@@ -10,8 +10,9 @@
 # the round trip); else (CONFIG_NET_SCH_NETEM not set, as on the 2-core VM the figures come
 # from) a TUN pair bridged by tests/xapi/linkem.py, the same delay/jitter/loss in user space
 # between the same two kernel TCP stacks. LINK_KIND says which was used. `stop_link` (registered
-# on exit by the caller) removes the namespace, the devices and the emulator; everything is
-# created here, nothing existing is touched. Needs root and iproute2.
+# on exit by the caller) removes the namespace, the devices and the emulator, and prints the
+# user-space link's packet counts on stderr; everything is created here, nothing existing is
+# touched. Needs root and iproute2.
 
 LINKEM="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/linkem.py"
 
@@ -96,11 +97,6 @@ start_link() {
   echo "mobile link ($LINK_KIND): $LINK_CLIENT_IP <-> $LINK_LRS_IP in netns $LINK_NS, RTT ${rtt} ms ± ${jitter} ms, ${loss}% loss each way"
 }
 
-# Packet counts of the user-space link (empty with netem); valid after stop_link.
-link_stats() {
-  [ -n "${LINK_STATS:-}" ] && cat "$LINK_STATS"
-}
-
 stop_link() {
   # Runs from EXIT traps under `set -e`: every step tolerates "already gone".
   if [ -n "${LINK_EM_PID:-}" ]; then
@@ -108,8 +104,7 @@ stop_link() {
     wait "$LINK_EM_PID" 2>/dev/null || true
     LINK_EM_PID=""
     if [ -f "$LINK_TMP/stats.json" ]; then
-      LINK_STATS="/tmp/microlearn-link-stats-$$.json"
-      cp "$LINK_TMP/stats.json" "$LINK_STATS" || true
+      echo "link packets (forwarded/dropped each way): $(cat "$LINK_TMP/stats.json")" >&2
     fi
   fi
   if [ -n "${LINK_DEV_C:-}" ]; then ip link del "$LINK_DEV_C" 2>/dev/null || true; fi
