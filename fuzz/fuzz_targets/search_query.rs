@@ -10,9 +10,33 @@ fn vocab() -> &'static Vocab {
     static V: OnceLock<Vocab> = OnceLock::new();
     V.get_or_init(|| {
         let words = [
-            "refund", "receipt", "refunds", "customer", "custom", "safety", "forklift", "allergen",
-            "allergens", "cleaning", "clean", "register", "shift", "schedule", "a", "ab", "abc",
-            "zebra", "café", "cafe", "straße", "strasse", "日本", "ñandú", "x", "xx", "xxx",
+            "refund",
+            "receipt",
+            "refunds",
+            "customer",
+            "custom",
+            "safety",
+            "forklift",
+            "allergen",
+            "allergens",
+            "cleaning",
+            "clean",
+            "register",
+            "shift",
+            "schedule",
+            "a",
+            "ab",
+            "abc",
+            "zebra",
+            "café",
+            "cafe",
+            "straße",
+            "strasse",
+            "日本",
+            "ñandú",
+            "x",
+            "xx",
+            "xxx",
         ];
         let counts: HashMap<String, u64> = words
             .iter()
@@ -34,9 +58,15 @@ fuzz_target!(|data: &[u8]| {
     for g in &plan.groups {
         for t in &g.terms {
             let body = t.strip_suffix('*').unwrap_or(t);
-            assert!(body.len() >= 2 && body.starts_with('"') && body.ends_with('"'), "{t:?}");
+            assert!(
+                body.len() >= 2 && body.starts_with('"') && body.ends_with('"'),
+                "{t:?}"
+            );
             let inner = &body[1..body.len() - 1];
-            assert!(!inner.replace("\"\"", "").contains('"'), "unescaped quote in {t:?}");
+            assert!(
+                !inner.replace("\"\"", "").contains('"'),
+                "unescaped quote in {t:?}"
+            );
         }
     }
     let _ = (plan.and_expr(), plan.or_expr());

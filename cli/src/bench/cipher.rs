@@ -166,11 +166,18 @@ fn run_in(work: &std::path::Path, args: &CipherBench) -> CmdResult {
         let _ = enc.search(q, &opts)?;
     }
     let (mut wp, mut we) = (vec![], vec![]);
+    let mut plain_first = true;
     for q in &queries {
         let chars: Vec<char> = q.chars().collect();
         for n in 1..=chars.len() {
             let typed: String = chars[..n].iter().collect();
-            for (core, out) in [(&plain, &mut wp), (&enc, &mut we)] {
+            // Alternate which store goes first, so neither gains from the other's warm caches.
+            plain_first = !plain_first;
+            let mut pair = [(&plain, &mut wp), (&enc, &mut we)];
+            if !plain_first {
+                pair.reverse();
+            }
+            for (core, out) in pair {
                 let t = Instant::now();
                 let _ = core.search(&typed, &opts)?;
                 out.push(t.elapsed().as_secs_f64() * 1000.0);

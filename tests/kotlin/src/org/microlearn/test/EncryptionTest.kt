@@ -11,6 +11,8 @@ import org.microlearn.changeDatabaseKey
 import org.microlearn.encryptionAvailable
 import org.microlearn.newCard
 import org.microlearn.recoverDataDir
+import org.microlearn.shell.WorkOutcome
+import org.microlearn.shell.outcomeFor
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertNotNull
@@ -71,6 +73,13 @@ class EncryptionTest {
             core.shutdown()
         }
         deleteTree(dir)
+    }
+
+    @Test
+    fun backgroundJobsRetryAFullDiskAndFailOnKeyOrDamage() {
+        assertEquals(WorkOutcome.RETRY, outcomeFor(MicrolearnException.StorageFull("storage full")))
+        assertEquals(WorkOutcome.FAIL, outcomeFor(MicrolearnException.Encryption("wrong key")))
+        assertEquals(WorkOutcome.FAIL, outcomeFor(MicrolearnException.Corrupt("corrupt")))
     }
 
     @Test
