@@ -108,7 +108,10 @@ async fn sigkill_during_enqueue_and_flush_loses_and_duplicates_nothing() {
         if let Some(mut stdin) = child.stdin.take() {
             stdin.write_all(input.as_bytes()).expect("write statements");
         }
-        assert!(child.wait().expect("wait enqueue").success(), "calibration enqueue failed");
+        assert!(
+            child.wait().expect("wait enqueue").success(),
+            "calibration enqueue failed"
+        );
         committed(dir.path(), &mut expected);
         (started.elapsed().as_micros() as u64 * 3 / 2).max(15_000)
     };

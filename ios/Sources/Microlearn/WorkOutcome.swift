@@ -16,14 +16,15 @@ public enum WorkOutcome: Equatable, Sendable {
 
     /// Maps an error from the core to an outcome. Network errors, a catalog that failed
     /// verification (often a CDN mid-update), a provider that could not answer yet (locked
-    /// Keychain), local I/O and store errors are retried; the core commits its work in steps, so a
+    /// Keychain), local I/O, store errors and a full disk (the job runs again once the learner freed
+    /// space) are retried; the core commits its work in steps, so a
     /// retry resumes rather than restarts. Swift `Task` cancellation (`CancellationError`) stops.
     /// Configuration errors (a bad LRS URL: `Xapi`, `InvalidArgument`), a closed core and anything
     /// that is not a `MicrolearnError` fail.
     public init(for error: Error) {
         switch error {
         case MicrolearnError.Network, MicrolearnError.Content, MicrolearnError.Provider,
-             MicrolearnError.Io, MicrolearnError.Store:
+             MicrolearnError.Io, MicrolearnError.Store, MicrolearnError.StorageFull:
             self = .retry
         case MicrolearnError.Cancelled:
             self = .stop

@@ -69,7 +69,8 @@ func coreMessage(_ error: Error?) -> String {
     switch e {
     case .Store(let m), .Content(let m), .Search(let m), .Quiz(let m), .Network(let m),
          .Nudge(let m), .Xapi(let m), .NotFound(let m), .InvalidArgument(let m), .Io(let m),
-         .Closed(let m), .Cancelled(let m), .Provider(let m):
+         .Closed(let m), .Cancelled(let m), .Provider(let m), .SignInRequired(let m),
+         .StorageFull(let m), .Encryption(let m), .Corrupt(let m):
         return m
     }
 }
@@ -92,6 +93,10 @@ func kind(_ error: Error?) -> String {
     case .Closed: return "Closed"
     case .Cancelled: return "Cancelled"
     case .Provider: return "Provider"
+    case .SignInRequired: return "SignInRequired"
+    case .StorageFull: return "StorageFull"
+    case .Encryption: return "Encryption"
+    case .Corrupt: return "Corrupt"
     }
 }
 

@@ -12,6 +12,8 @@ final class WorkOutcomeTests: XCTestCase {
         XCTAssertEqual(WorkOutcome(for: MicrolearnError.Provider(message: "keychain locked")), .retry)
         XCTAssertEqual(WorkOutcome(for: MicrolearnError.Io(message: "disk")), .retry)
         XCTAssertEqual(WorkOutcome(for: MicrolearnError.Store(message: "busy")), .retry)
+        XCTAssertEqual(WorkOutcome(for: MicrolearnError.StorageFull(message: "disk full")), .retry)
+        XCTAssertEqual(WorkOutcome(for: MicrolearnError.Corrupt(message: "damaged")), .fail)
         XCTAssertEqual(WorkOutcome(for: MicrolearnError.Xapi(message: "\"ftp://x\" is not an http(s) URL")), .fail)
         XCTAssertEqual(WorkOutcome(for: MicrolearnError.InvalidArgument(message: "bad url")), .fail)
         XCTAssertEqual(WorkOutcome(for: MicrolearnError.Closed(message: "shut down")), .fail)

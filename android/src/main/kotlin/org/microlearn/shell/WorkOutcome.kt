@@ -18,8 +18,8 @@ enum class WorkOutcome {
 /**
  * Maps an exception from the core to a [WorkOutcome]. Network errors, a catalog that failed
  * verification (often a CDN mid-update), a provider that could not answer yet (locked keystore)
- * local I/O and a full disk (the job runs again once the learner freed space) are retried; the core keeps its work committed in steps, so a retry resumes rather
- * than restarts. Configuration errors (a bad LRS URL: `Xapi`, `InvalidArgument`), a closed core
+ * local I/O and a full disk (the job runs again once the learner freed space) are retried; the
+ * core keeps its work committed in steps, so a retry resumes rather than restarts. Configuration errors (a bad LRS URL: `Xapi`, `InvalidArgument`), a closed core
  * and bugs fail.
  */
 fun outcomeFor(e: Throwable): WorkOutcome = when (e) {
