@@ -238,6 +238,11 @@ pub(crate) fn apply(
             }
         }
         t if t.starts_with("org.") || t.starts_with("com.") || t.starts_with("io.") => {
+            // The other module gets its content as it queued it, without the outbox's marker.
+            let mut content = content.clone();
+            if let Value::Object(m) = &mut content {
+                m.remove(super::outbox::OUTBOX_ID_KEY);
+            }
             tx.prepare_cached(
                 "INSERT OR IGNORE INTO network_custom(event_id, room_id, type, sender, ts, content)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
