@@ -368,6 +368,9 @@ async fn flags_reports_redactions_and_custom_events() {
         .expect("custom");
     assert_eq!(got.len(), 1);
     let v: serde_json::Value = serde_json::from_str(&got[0].content).expect("json");
-    assert_eq!(v["name"], "Week 1");
+    assert_eq!(
+        v,
+        serde_json::json!({"name": "Week 1", "cards": ["ladder-1", "refund-1"]})
+    );
     assert_eq!(got[0].sender, a.user.user_id);
 }

@@ -50,6 +50,9 @@ pub struct NetworkBench {
     /// Queries whose keystrokes are replayed for the search figures.
     #[arg(long, default_value_t = 150)]
     pub latency_queries: usize,
+    /// Events per `/messages` page in the first sync.
+    #[arg(long, default_value_t = 500)]
+    pub backfill_page: u32,
     /// Alternating rounds of the card-search replay on the catalog without and with posts.
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,
@@ -258,9 +261,11 @@ async fn run_in(work: &Path, args: &NetworkBench) -> CmdResult {
     let mut pages = 0;
     let (mut server_ms, mut store_ms) = (0, 0);
     loop {
-        let r = reader
-            .network_sync(&reader_creds, &SyncOptions::default())
-            .await?;
+        let opts = SyncOptions {
+            backfill_page: args.backfill_page,
+            ..Default::default()
+        };
+        let r = reader.network_sync(&reader_creds, &opts).await?;
         stored += r.new_events;
         pages += r.sync_pages + r.backfill_pages;
         server_ms += r.server_ms;

@@ -332,16 +332,13 @@ pub async fn deliver(
                 report.retry_after_ms = Some(ms);
                 break;
             }
-            Answer::Unauthorized(body) => {
+            Answer::Unauthorized(_) => {
                 if !refreshed && let Some(t) = token(provider, true)? {
                     refreshed = true;
                     client.set_token(Some(t));
                     continue;
                 }
-                store.write(|tx| {
-                    super::set_setting(tx, "paused", &format!("401 {body}"))?;
-                    Ok::<_, NetworkError>(())
-                })?;
+                // Nothing changes in the outbox: every row stays pending for the next session.
                 return Err(NetworkError::TokenRevoked);
             }
             Answer::Refused { status, body, .. } => {

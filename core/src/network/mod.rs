@@ -179,7 +179,6 @@ impl Microlearn {
             set_setting(tx, "homeserver", &session.homeserver)?;
             set_setting(tx, "user_id", &session.user_id)?;
             set_setting(tx, "device_id", &session.device_id)?;
-            tx.execute("DELETE FROM network_settings WHERE key = 'paused'", [])?;
             Ok::<_, NetworkError>(())
         })?;
         Ok(session)

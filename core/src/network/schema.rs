@@ -22,7 +22,7 @@ fn upgrade_from(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
 }
 
 const V1: &str = "
--- homeserver, user_id, device_id, sync token, paused_until … (never the access token).
+-- homeserver, user_id, device_id, sync token, thresholds (never the access token).
 CREATE TABLE network_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 CREATE TABLE network_rooms (

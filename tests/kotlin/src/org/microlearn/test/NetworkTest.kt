@@ -125,6 +125,44 @@ class NetworkTest {
         }
     }
 
+    @Test
+    fun commentVoteAcceptReportAndCustomEventsReachThePeer() {
+        val (asker, _) = learner("acc")
+        val (peer, _) = learner("peer")
+        asker.use {
+            peer.use {
+                val topic = "Kotlin accept ${counter.incrementAndGet()}"
+                val room = runBlocking { asker.networkCreateTopicRoom(topic) }
+                runBlocking { peer.networkJoinTopics(listOf(topic)) }
+                val q = asker.networkAsk(room, "ladder-1", "Which ladder for the top shelf?")
+                asker.networkComment(room, "ladder-1", "The card's photo is outdated")
+                asker.networkEnqueueCustom(room, "org.microlearn.playlist", """{"name":"Week 1"}""")
+                runBlocking { asker.networkSend() }
+                val qEvent = asker.networkOutbox().first { it.localId == q }.eventId!!
+                runBlocking { peer.networkSync() }
+                assertEquals(listOf("""{"name":"Week 1"}"""), peer.networkCustomEvents("org.microlearn.playlist", 10u))
+                assertEquals(1uL, peer.networkCardView("ladder-1", 5u).comments)
+                peer.networkAnswer(room, qEvent, "The blue step ladder, never a chair.")
+                runBlocking { peer.networkSend() }
+                runBlocking { asker.networkSync() }
+                val answer = asker.networkCardView("ladder-1", 5u).questions.single().bestAnswer!!
+                asker.networkVote(room, answer.eventId, true)
+                asker.networkAccept(room, qEvent, answer.eventId)
+                // The peer neither asked nor moderates: refused locally, with a typed error.
+                runBlocking { peer.networkSync() }
+                assertFailsWith<MicrolearnException.InvalidArgument> { peer.networkAccept(room, qEvent, answer.eventId) }
+                peer.networkReport(room, qEvent, "test report")
+                runBlocking { asker.networkSend() }
+                runBlocking { peer.networkSend() }
+                runBlocking { peer.networkSync() }
+                val seen = peer.networkCardView("ladder-1", 5u).questions.single()
+                assertTrue(seen.accepted)
+                assertEquals(1L, seen.bestAnswer?.votes)
+                assertTrue(peer.networkOutbox().all { it.state == OutboxState.SENT })
+            }
+        }
+    }
+
     companion object {
         private val counter = AtomicInteger()
     }
