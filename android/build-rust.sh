@@ -10,7 +10,7 @@ cd "$ROOT"
 
 rustup target add aarch64-linux-android armv7-linux-androideabi x86_64-linux-android
 cargo ndk -t arm64-v8a -t armeabi-v7a -t x86_64 --platform 24 \
-  -o "$ANDROID_DIR/src/main/jniLibs" build -p microlearn-ffi --profile "$PROFILE"
+  -o "$ANDROID_DIR/src/main/jniLibs" build -p microlearn-ffi --features vendored-openssl --profile "$PROFILE"
 cargo build -p microlearn-uniffi-bindgen
 rm -rf "$ANDROID_DIR/build/generated/uniffi"
 target/debug/uniffi-bindgen generate --no-format \

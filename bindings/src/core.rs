@@ -41,6 +41,16 @@ pub struct Status {
 mirror!(struct ml::Status => Status { data_dir, cards, database_bytes });
 
 impl Microlearn {
+    /// Wraps an opened core (also used by `security::open_encrypted`).
+    pub(crate) fn wrap(core: ml::Microlearn, data_dir: String) -> Arc<Self> {
+        Arc::new(Self {
+            inner: RwLock::new(Some(Arc::new(core))),
+            data_dir,
+            connectivity: RwLock::new(None),
+            credentials: RwLock::new(None),
+        })
+    }
+
     /// The open core, or `Closed` after [`Microlearn::shutdown`].
     pub(crate) fn core(&self) -> Result<Arc<ml::Microlearn>> {
         let guard = self
@@ -106,12 +116,7 @@ impl Microlearn {
             )));
         }
         let core = ml::Microlearn::open(&data_dir)?;
-        Ok(Arc::new(Self {
-            inner: RwLock::new(Some(Arc::new(core))),
-            data_dir,
-            connectivity: RwLock::new(None),
-            credentials: RwLock::new(None),
-        }))
+        Ok(Self::wrap(core, data_dir))
     }
 
     /// What the core holds right now.

@@ -12,7 +12,7 @@
 
 use microlearn_core::{
     Error as CoreError, content::ContentError, nudge::NudgeError, personal::PersonalError,
-    quiz::QuizError, xapi::XapiError,
+    quiz::QuizError, store::StoreError, xapi::XapiError,
 };
 
 /// Every error a Microlearn call can raise. In Kotlin: `MicrolearnException` and its nested
@@ -61,13 +61,43 @@ pub enum MicrolearnError {
     /// A provider implemented by the app (credentials, connectivity, progress) failed.
     #[error("{0}")]
     Provider(String),
+    /// The homeserver needs a (new) sign-in: no session, a refused password, or a revoked
+    /// token. Queued posts are kept; ask the learner to sign in again.
+    #[error("{0}")]
+    SignInRequired(String),
+    /// The device is full: nothing half-written was kept, everything committed before is
+    /// intact; the same call works again once space is freed (SQLITE_FULL, ENOSPC).
+    #[error("{0}")]
+    StorageFull(String),
+    /// The database key is wrong, missing, not 32 bytes, or the database is not encrypted yet
+    /// (`changeDatabaseKey` migrates it). Nothing on disk was changed.
+    #[error("{0}")]
+    Encryption(String),
+    /// The database file is damaged; `recoverDataDir` keeps it aside and starts again with
+    /// what can be salvaged (see docs/security.md).
+    #[error("{0}")]
+    Corrupt(String),
 }
 
 impl From<CoreError> for MicrolearnError {
     fn from(e: CoreError) -> Self {
         let text = e.to_string();
+        if e.is_storage_full() {
+            return Self::StorageFull(text);
+        }
+        if e.is_corrupt() && !matches!(e, CoreError::Store(StoreError::NotADatabase { .. })) {
+            return Self::Corrupt(text);
+        }
         match e {
-            CoreError::Store(_) => Self::Store(text),
+            CoreError::Store(se) => match se {
+                StoreError::Corrupt { .. } => Self::Corrupt(text),
+                StoreError::WrongKey { .. }
+                | StoreError::NotADatabase { .. }
+                | StoreError::NotEncrypted { .. }
+                | StoreError::InvalidKey { .. }
+                | StoreError::EncryptionUnavailable => Self::Encryption(text),
+                _ => Self::Store(text),
+            },
             CoreError::Content(ce) => match ce {
                 ContentError::Http { .. }
                 | ContentError::Network { .. }
@@ -88,10 +118,12 @@ impl From<CoreError> for MicrolearnError {
             },
             CoreError::Xapi(xe) => match xe {
                 XapiError::Network(_) => Self::Network(text),
+                XapiError::Store(StoreError::Corrupt { .. }) => Self::Corrupt(text),
                 XapiError::Store(_) => Self::Store(text),
                 XapiError::NotFound(_) => Self::NotFound(text),
                 _ => Self::Xapi(text),
             },
+            CoreError::Network(ne) => crate::network::map_error(ne, text),
             CoreError::Personal(pe) => match pe {
                 PersonalError::UnknownPlaylist(_) | PersonalError::UnknownCard(_) => {
                     Self::NotFound(text)

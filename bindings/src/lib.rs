@@ -10,6 +10,7 @@
 //! - [`core`]: the [`Microlearn`] object an app holds (open, status, shutdown).
 //! - [`content`]: cards, import, catalog sync and the media cache.
 //! - [`search`], [`quiz`], [`nudge`], [`xapi`]: the other capabilities, as they land in the core.
+//! - [`network`]: the peer network on a Matrix homeserver (outbox, sync, Q&A, ratings).
 //! - [`personal`]: playlists, recommendations, expertise, leaderboards, privacy.
 //! - [`cancel`]: [`CancelToken`], explicit cancellation of long work (Swift `Task` cancellation
 //!   does not drop a Rust future; Kotlin coroutine cancellation does, and both are supported).
@@ -28,11 +29,13 @@ pub mod content;
 mod convert;
 pub mod core;
 pub mod error;
+pub mod network;
 pub mod nudge;
 pub mod personal;
 pub mod providers;
 pub mod quiz;
 pub mod search;
+pub mod security;
 pub mod xapi;
 
 pub use cancel::CancelToken;

@@ -6,6 +6,7 @@
 mod bench;
 mod content_cmd;
 mod demo;
+mod network_cmd;
 mod nudge_cmd;
 mod output;
 mod personal_cmd;
@@ -78,6 +79,11 @@ enum Command {
         #[command(subcommand)]
         cmd: xapi_cmd::XapiCmd,
     },
+    /// The peer network on a Matrix homeserver: sign in, post (offline outbox), send, sync, read.
+    Network {
+        #[command(subcommand)]
+        cmd: network_cmd::NetworkCmd,
+    },
     /// Playlists: create, edit, progress, share, follow, copy.
     Playlist {
         #[command(subcommand)]
@@ -127,6 +133,7 @@ fn main() -> std::process::ExitCode {
         Command::Progress(args) => quiz_cmd::progress(&cli.data_dir, args, &out),
         Command::Nudges { cmd } => nudge_cmd::run(&cli.data_dir, cmd, &out),
         Command::Xapi { cmd } => xapi_cmd::run(&cli.data_dir, cmd, &out),
+        Command::Network { cmd } => network_cmd::run(&cli.data_dir, cmd, &out),
         Command::Playlist { cmd } => personal_cmd::playlist(&cli.data_dir, cmd, &out),
         Command::Recs { cmd } => personal_cmd::recs(&cli.data_dir, cmd, &out),
         Command::Privacy(args) => personal_cmd::privacy(&cli.data_dir, args, &out),

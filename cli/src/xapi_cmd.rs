@@ -57,6 +57,10 @@ pub struct FlushArgs {
     /// Most statements per POST.
     #[arg(long, default_value_t = 500)]
     pub batch: u32,
+    /// Most bytes per POST body (lowered on its own, and remembered, when the LRS answers 413 or
+    /// a 400 "too large").
+    #[arg(long, default_value_t = 1024 * 1024)]
+    pub max_batch_bytes: u32,
     /// Flush even if a backoff or pause is running.
     #[arg(long)]
     pub force: bool,
@@ -89,6 +93,7 @@ impl FlushArgs {
             StaticCredentials(creds),
             FlushOptions {
                 max_batch_statements: self.batch,
+                max_batch_bytes: self.max_batch_bytes,
                 ignore_backoff: self.force,
                 max_in_flight: self.in_flight,
                 ..Default::default()

@@ -12,14 +12,17 @@
 //! - [`search`]: micro-moment search over the offline catalog.
 //! - [`quiz`], [`nudge`]: adaptive daily quizzes and notification planning.
 //! - [`xapi`]: the durable xAPI statement queue.
+//! - [`network`]: peers and experts on a Matrix homeserver: Q&A, ratings, tips, offline outbox.
 //! - [`personal`]: playlists, recommendations, expertise, leaderboards, privacy.
 
 pub mod content;
 pub mod error;
 pub mod microlearn;
+pub mod network;
 pub mod nudge;
 pub mod personal;
 pub mod quiz;
+pub mod recovery;
 pub mod search;
 pub mod store;
 mod util;

@@ -44,12 +44,22 @@ impl Microlearn {
     /// Opens the core on `data_dir`, creating the directory and database if needed and migrating
     /// an older schema.
     pub fn open(data_dir: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with_key(data_dir, None)
+    }
+
+    /// Like [`Microlearn::open`], with the database encrypted at rest by `key` (SQLCipher; see
+    /// [`crate::store::cipher`]). A new database is created encrypted; an existing plain one
+    /// fails with `NotEncrypted` until migrated with [`Microlearn::change_key`].
+    pub fn open_with_key(
+        data_dir: impl AsRef<Path>,
+        key: Option<&crate::store::DatabaseKey>,
+    ) -> Result<Self> {
         let data_dir = data_dir.as_ref().to_owned();
         std::fs::create_dir_all(&data_dir).map_err(|source| StoreError::DataDir {
             path: data_dir.clone(),
             source,
         })?;
-        let store = Store::open(&data_dir.join(DATABASE_FILE))?;
+        let store = Store::open_with_key(&data_dir.join(DATABASE_FILE), key)?;
         // xAPI rows a dead process left in flight go back to pending (unless a live flush owns them).
         crate::xapi::recover_on_open(&store)?;
         Ok(Self {
@@ -57,6 +67,19 @@ impl Microlearn {
             store: Arc::new(store),
             search_cache: Arc::default(),
         })
+    }
+
+    /// Re-encrypts the database in `data_dir` from key `from` to key `to` (`None` = plain):
+    /// migrates a plain database to encryption, rotates the key, or decrypts, without losing a
+    /// row (see [`crate::store::cipher::reencrypt`]). No core may be open on `data_dir`.
+    /// Returns the number of rows copied.
+    pub fn change_key(
+        data_dir: impl AsRef<Path>,
+        from: Option<&crate::store::DatabaseKey>,
+        to: Option<&crate::store::DatabaseKey>,
+    ) -> Result<u64> {
+        let db = data_dir.as_ref().join(DATABASE_FILE);
+        Ok(crate::store::cipher::reencrypt(&db, from, to)?)
     }
 
     /// The data directory this core was opened on.

@@ -232,3 +232,94 @@ async fn state_api_uses_etags_and_merges_concurrent_changes() {
     client.delete(&key).await.expect("delete");
     assert!(client.get(&key).await.expect("get").is_none());
 }
+
+/// A crash after LaRS stored statements and before they were acknowledged leaves them on both
+/// sides: the flush must find each stored copy to be ours (LaRS adds `stored`, `authority`,
+/// default `objectType`s …: the spec's statement comparison ignores those) and deliver it
+/// without a duplicate, while a statement LaRS holds *differently* under our id (LaRS answers
+/// 409 naming it) becomes a dead letter carrying both versions.
+#[tokio::test]
+async fn stored_copies_are_recognised_and_a_differing_one_is_dead_lettered_with_both_versions() {
+    let Some(url) = lrs_url("stored_copies_are_recognised") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let core = Microlearn::open(dir.path()).expect("open");
+    core.record_card_viewed("refund-2", 12.5).expect("viewed");
+    core.record_card_completed("refund-2", Some(30.0))
+        .expect("completed");
+    core.record_search("refund without receipt", 3)
+        .expect("search");
+    core.record_card_rated("refund-2", 4.0, 5.0).expect("rated");
+    core.record_card_commented("refund-2", "useful")
+        .expect("commented");
+    core.record_card_shared("refund-2", Some("email"))
+        .expect("shared");
+    let reg = uuid::Uuid::new_v4().to_string();
+    let differing = core
+        .enqueue_statement(&statement(&reg, 0))
+        .expect("enqueue");
+    let client = reqwest::Client::new();
+    let put = |id: String, body: String| {
+        let client = client.clone();
+        let url = url.clone();
+        async move {
+            let r = client
+                .put(format!("{url}statements"))
+                .query(&[("statementId", id.as_str())])
+                .header("X-Experience-API-Version", "2.0.0")
+                .header("Content-Type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .expect("PUT");
+            assert_eq!(
+                r.status().as_u16(),
+                204,
+                "{}",
+                r.text().await.unwrap_or_default()
+            );
+        }
+    };
+    for (id, body) in queued(&core) {
+        if id == differing {
+            let mut theirs: serde_json::Value = serde_json::from_str(&body).expect("json");
+            theirs["verb"]["id"] = "http://adlnet.gov/expapi/verbs/attempted".into();
+            put(id, theirs.to_string()).await;
+        } else {
+            put(id, body).await;
+        }
+    }
+    let r = core
+        .flush_xapi(
+            &LrsEndpoint::new(&url),
+            &StaticCredentials(None),
+            &FlushOptions::default(),
+        )
+        .await
+        .expect("flush");
+    assert_eq!(
+        (r.outcome, r.delivered, r.confirmed_by_get, r.dead_lettered),
+        (FlushOutcome::Drained, 6, 6, 1),
+        "{r:?} {:#?}",
+        core.dead_letters()
+    );
+    let dead = core.dead_letters().expect("dead letters");
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        (dead[0].id.as_str(), dead[0].status),
+        (differing.as_str(), 409)
+    );
+    let answer: serde_json::Value = serde_json::from_str(&dead[0].answer).expect("answer json");
+    assert_eq!(
+        answer["stored"]["verb"]["id"],
+        "http://adlnet.gov/expapi/verbs/attempted"
+    );
+    assert!(
+        dead[0].statement.contains("verbs/experienced"),
+        "ours kept as the statement"
+    );
+    // LaRS still holds its own version once, and nothing was duplicated.
+    let held = statements_for(&url, &reg).await;
+    assert_eq!(held.len(), 1);
+}

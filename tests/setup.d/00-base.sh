@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Base tools a fresh Debian machine with Rust may lack: a C compiler (bundled SQLite, ring),
-# python3 with venv/ensurepip (tests/setup.d/35-swift-parse.sh), npm (the Kotlin compiler
+# python3 with venv/ensurepip (free ports in the suites, Python tools), npm (the Kotlin compiler
 # package), git, strip (binutils, for the size figure of tests/bench-ffi). Idempotent: installs
 # only what is missing.
 set -euo pipefail

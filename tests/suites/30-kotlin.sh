@@ -37,6 +37,11 @@ source tests/xapi/lrs-env.sh
 start_lrs
 trap 'stop_lrs; cleanup' EXIT
 export MICROLEARN_TEST_LRS_URL="$LRS_URL"
+# The real Matrix homeserver for NetworkTest (tests/lib/synapse-env.sh); chain its stop too.
+source tests/lib/synapse-env.sh
+start_synapse
+trap 'stop_synapse; stop_lrs; cleanup' EXIT
+export MICROLEARN_TEST_SYNAPSE_URL="$SYNAPSE_URL" MICROLEARN_TEST_SYNAPSE_SECRET="$SYNAPSE_SECRET"
 
 echo "== junit on the JVM"
 java -Xss4m -Djna.library.path="$ROOT/target/debug" \

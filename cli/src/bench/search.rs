@@ -21,7 +21,7 @@ use super::search_data::{self, Query, Rng};
 use crate::output::CmdResult;
 
 #[path = "search_latency.rs"]
-mod latency;
+pub(super) mod latency;
 use latency::percentile;
 
 /// Options of this benchmark.

@@ -1,6 +1,10 @@
 //! xAPI benchmark: enqueue latency and throughput, flush throughput to a real LRS against the
 //! one-PUT-per-statement baseline, disk use, and a fault run that counts lost and duplicated
-//! statements. Needs a running LRS (`--endpoint`); `tests/xapi/run-bench.sh` starts LaRS.
+//! statements, and the conflict cases ([`super::xapi_conflicts`]). Needs a running LRS
+//! (`--endpoint`); `tests/xapi/run-bench.sh` starts LaRS, on loopback or (`--rtt-ms`,
+//! `--loss-pct`) behind an emulated mobile link (`tests/xapi/mobile-link.sh`). With `--rtt-ms`
+//! the bench first checks that the endpoint really is that far away (TCP connect times), so a
+//! figure is never labelled with a link it was not measured on.
 
 use std::{path::Path, time::Instant};
 
@@ -15,7 +19,10 @@ use microlearn_core::{
 };
 use serde_json::json;
 
-use super::xapi_lrs::{LrsCpu, check_reachable, counts_for, put_one};
+use super::{
+    xapi_conflicts,
+    xapi_lrs::{LrsCpu, check_reachable, connect_rtt_ms, counts_for, put_one},
+};
 use crate::output::CmdResult;
 
 /// Options of this benchmark.
@@ -39,10 +46,20 @@ pub struct XapiBench {
     /// Statements pushed through the fault injector.
     #[arg(long, default_value_t = 2_000)]
     pub fault_statements: usize,
-    /// Round trips added by the injector for the network comparison, in ms (comma-separated;
-    /// the first one fills the `rtt_*` keys; 0 = skip).
+    /// Delays added by the injector in front of the LRS for a loopback network comparison, in
+    /// ms per request (comma-separated; the first one fills the `proxy_rtt_*` keys; 0 = skip;
+    /// not run with `--rtt-ms`).
     #[arg(long, value_delimiter = ',', default_values_t = [50, 10])]
-    pub rtt_ms: Vec<u64>,
+    pub proxy_rtt_ms: Vec<u64>,
+    /// The round trip of the emulated link the endpoint sits behind, in ms (checked, reported).
+    #[arg(long)]
+    pub rtt_ms: Option<u64>,
+    /// That link's jitter, in ms (reported).
+    #[arg(long, default_value_t = 0)]
+    pub jitter_ms: u64,
+    /// That link's packet loss in each direction, in percent (reported).
+    #[arg(long, default_value_t = 0.0)]
+    pub loss_pct: f64,
     /// Concurrent batches (`max_in_flight`) to measure besides the default strict-order flush.
     #[arg(long, value_delimiter = ',', default_values_t = [4, 8])]
     pub lanes: Vec<u32>,
@@ -111,6 +128,26 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
     check_reachable(&client, &args.endpoint).await?;
     let url = args.endpoint.clone();
     let creds = StaticCredentials(None);
+    let addr: std::net::SocketAddr = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .parse()
+        .map_err(|e| format!("the bench needs an http://IP:port/ endpoint: {e}"))?;
+    // 0. The link: a median TCP connect is one round trip.
+    let link_connect_ms = connect_rtt_ms(addr, 11).await?;
+    if let Some(rtt) = args.rtt_ms
+        && link_connect_ms < rtt as f64 * 0.5
+    {
+        return Err(format!(
+            "--rtt-ms {rtt}: the endpoint answers a TCP connect in {link_connect_ms:.1} ms, so it \
+             is not behind such a link; run tests/xapi/run-bench.sh --rtt-ms {rtt} --loss-pct {}",
+            args.loss_pct
+        )
+        .into());
+    }
+    let link_mode = args.rtt_ms.is_some();
 
     // 1. Single durable enqueues (one committed transaction each).
     let dir = fresh(root, "single")?;
@@ -199,10 +236,15 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
     let flush_per_s = delivered as f64 / flush_secs;
     let lrs_cpu_ms_per_put = put_cpu.map(|c| c / args.puts as f64);
     let lrs_cpu_ms_per_batched = flush_cpu.map(|c| c / delivered as f64);
+    // How much of one core the LRS got while the batched flush waited on it: well under 1 on a
+    // quiet machine means the LRS was not the limit; on a loaded machine it shows how much CPU
+    // the other work left it (the batched flush is LRS-bound, the PUT loop round-trip-bound, so
+    // load lowers the ratio).
+    let lrs_cores_batched = flush_cpu.map(|c| c / (flush_secs * 1000.0));
 
     // 3c. Batched flush with several batches in flight (disjoint statements, order not kept).
     let mut lanes_per_s = vec![];
-    for &lanes in &args.lanes {
+    for &lanes in args.lanes.iter().filter(|_| !link_mode) {
         let dir6 = fresh(root, &format!("lanes{lanes}"))?;
         let core6 = Microlearn::open(dir6.path())?;
         core6.store().write(|tx| {
@@ -258,14 +300,12 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
     let stand_in_one_put_per_s = args.puts as f64 / t.elapsed().as_secs_f64();
     drop(stand_in);
 
+    // 4. The conflict cases (every answer shape of a stricter LRS), against the real LRS.
+    let conflict_results = xapi_conflicts::run_all(&client, &url, addr, root).await?;
+    let conflict_cases = conflict_results.len();
+    let conflict_cases_delivered = conflict_results.iter().filter(|c| c.ok).count();
+
     // 5. Fault run: random drops after the LRS stored a batch, 5xx, 429, 401, stalls.
-    let addr = url
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap_or("")
-        .parse()
-        .map_err(|e| format!("fault run needs an http://IP:port/ endpoint: {e}"))?;
     let proxy = FaultInjector::start(Upstream::Tcp(addr)).await?;
     proxy.randomize(
         7,
@@ -301,7 +341,8 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
         .map(|(id, _)| id)
         .collect();
     let ep = LrsEndpoint {
-        timeout_ms: 1_000,
+        // Past the stalls, and past a round trip plus a retransmission on a lossy link.
+        timeout_ms: if link_mode { 1_400 } else { 1_000 },
         ..LrsEndpoint::new(proxy.url())
     };
     let opts = FlushOptions {
@@ -335,7 +376,7 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
 
     // 6. The same comparison over network round trips (latency injected in front of the LRS).
     let mut rtt = vec![];
-    for &rtt_ms in args.rtt_ms.iter().filter(|&&ms| ms > 0) {
+    for &rtt_ms in args.proxy_rtt_ms.iter().filter(|&&ms| ms > 0 && !link_mode) {
         proxy.calm();
         proxy.set_latency(rtt_ms);
         let dir7 = fresh(root, &format!("rtt{rtt_ms}"))?;
@@ -368,7 +409,7 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
         let flush_per_s = r.delivered as f64 / t.elapsed().as_secs_f64();
         rtt.push((rtt_ms, flush_per_s, put_per_s));
     }
-    let (rtt_ms, rtt_flush_per_s, rtt_put_per_s) = rtt.first().copied().unwrap_or_default();
+    let (proxy_rtt_ms, rtt_flush_per_s, rtt_put_per_s) = rtt.first().copied().unwrap_or_default();
 
     let ratio = flush_per_s / flush_one_put_per_s;
     let rtt_ratio = if rtt_put_per_s > 0.0 {
@@ -377,6 +418,15 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
         0.0
     };
     println!("xAPI bench against {url}");
+    match args.rtt_ms {
+        Some(rtt) => println!(
+            "over an emulated link ({}): RTT {rtt} ms ± {} ms, {}% loss each way; TCP connect p50 {link_connect_ms:.1} ms",
+            std::env::var("MICROLEARN_LINK_KIND").unwrap_or_else(|_| "unknown kind".into()),
+            args.jitter_ms,
+            args.loss_pct
+        ),
+        None => println!("TCP connect p50 {link_connect_ms:.2} ms (no emulated link)"),
+    }
     println!("{:<28} {:>12}  target", "metric", "value");
     println!("{:<28} {:>12.3}", "enqueue_p50_ms", p50);
     println!("{:<28} {:>12.3}  <= 2", "enqueue_p99_ms", p99);
@@ -411,6 +461,12 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
             "lrs_cpu_speedup_bound",
             put / batched
         );
+        if let Some(cores) = lrs_cores_batched {
+            println!(
+                "{:<28} {:>12.2}  (LRS CPU / wall time during the batched flush)",
+                "lrs_cores_batched", cores
+            );
+        }
     }
     println!(
         "{:<28} {:>12.0}  (client ceiling, no LRS)",
@@ -426,8 +482,24 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
     );
     println!("{:<28} {:>12}  = 0", "duplicates", duplicates);
     println!("{:<28} {:>12.0}", "disk_bytes_per_1k", disk_bytes_per_1k);
+    for c in &conflict_results {
+        println!(
+            "  conflict case {:<28} {:>4}  {}/{} once, {} dead letters, {} POSTs {}",
+            c.name,
+            if c.ok { "ok" } else { "FAIL" },
+            c.once,
+            c.expected,
+            c.dead_letters,
+            c.posts,
+            c.problem
+        );
+    }
+    println!(
+        "{:<28} {:>12}  = conflict_cases ({conflict_cases})",
+        "conflict_cases_delivered", conflict_cases_delivered
+    );
     for (ms, flush, put) in &rtt {
-        println!("over a {ms} ms round trip (latency injected in front of the LRS):");
+        println!("{ms} ms per request injected by the proxy in front of the LRS (loopback):");
         println!("{:<28} {:>12.0}", "  flush_per_s", flush);
         println!("{:<28} {:>12.1}", "  one_put_per_s", put);
         println!("{:<28} {:>12.1}  >= 10", "  speedup", flush / put);
@@ -448,6 +520,8 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
             "stand_in_speedup": ((flush_stand_in_per_s / stand_in_one_put_per_s) * 10.0).round() / 10.0,
             "lrs_cpu_ms_per_put": lrs_cpu_ms_per_put.map(|v| (v * 1000.0).round() / 1000.0),
             "lrs_cpu_ms_per_batched": lrs_cpu_ms_per_batched.map(|v| (v * 1000.0).round() / 1000.0),
+            "lrs_cores_batched": lrs_cores_batched.map(|v| (v * 100.0).round() / 100.0),
+            "load_avg_1m": std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next().and_then(|v| v.parse::<f64>().ok())),
             "lrs_cpu_speedup_bound": lrs_cpu_ms_per_put.zip(lrs_cpu_ms_per_batched).map(|(p, b)| ((p / b) * 100.0).round() / 100.0),
             "rounds": rounds,
             "rtt_sweep": rtt.iter().map(|(ms, f, p)| json!({"rtt_ms": ms, "flush_per_s": f.round(), "one_put_per_s": (p * 10.0).round() / 10.0, "speedup": ((f / p) * 10.0).round() / 10.0})).collect::<Vec<_>>(),
@@ -455,10 +529,20 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
             "duplicates": duplicates,
             "faults_injected": faults,
             "disk_bytes_per_1k": disk_bytes_per_1k.round(),
-            "rtt_ms": rtt_ms,
-            "rtt_flush_per_s": rtt_flush_per_s.round(),
-            "rtt_flush_one_put_per_s": (rtt_put_per_s * 10.0).round() / 10.0,
-            "rtt_flush_speedup": (rtt_ratio * 10.0).round() / 10.0,
+            "proxy_rtt_ms": proxy_rtt_ms,
+            "proxy_rtt_flush_per_s": rtt_flush_per_s.round(),
+            "proxy_rtt_flush_one_put_per_s": (rtt_put_per_s * 10.0).round() / 10.0,
+            "proxy_rtt_flush_speedup": (rtt_ratio * 10.0).round() / 10.0,
+            "link": {
+                "kind": std::env::var("MICROLEARN_LINK_KIND").ok(),
+                "rtt_ms": args.rtt_ms,
+                "jitter_ms": args.rtt_ms.map(|_| args.jitter_ms),
+                "loss_pct": args.rtt_ms.map(|_| args.loss_pct),
+                "tcp_connect_p50_ms": (link_connect_ms * 100.0).round() / 100.0,
+            },
+            "conflict_cases": conflict_cases,
+            "conflict_cases_delivered": conflict_cases_delivered,
+            "conflict_case_results": conflict_results.iter().map(|c| c.json()).collect::<Vec<_>>(),
             "statements": args.statements,
             "puts": args.puts,
             "fault_statements": args.fault_statements,
@@ -466,6 +550,12 @@ async fn bench(root: &Path, args: XapiBench) -> CmdResult {
     );
     if lost > 0 || duplicates > 0 {
         return Err(format!("fault run: {lost} lost, {duplicates} duplicated").into());
+    }
+    if conflict_cases_delivered != conflict_cases {
+        return Err(format!(
+            "conflict cases: {conflict_cases_delivered} of {conflict_cases} delivered exactly"
+        )
+        .into());
     }
     Ok(())
 }

@@ -20,6 +20,22 @@ pub async fn check_reachable(client: &reqwest::Client, base: &str) -> Result<Str
     Ok(resp.text().await.unwrap_or_default())
 }
 
+/// Median time of `samples` TCP connects to `addr`, in ms: one round trip of the link (a
+/// handshake lost to packet loss shows as an outlier, which the median ignores).
+pub async fn connect_rtt_ms(addr: std::net::SocketAddr, samples: usize) -> Result<f64, String> {
+    let mut t = vec![];
+    for _ in 0..samples.max(1) {
+        let start = std::time::Instant::now();
+        let s = tokio::net::TcpStream::connect(addr)
+            .await
+            .map_err(|e| format!("connect {addr}: {e}"))?;
+        t.push(start.elapsed().as_secs_f64() * 1000.0);
+        drop(s);
+    }
+    t.sort_by(f64::total_cmp);
+    Ok(t[t.len() / 2])
+}
+
 /// The 7taps way: one `PUT statements?statementId=` per statement, sequentially.
 pub async fn put_one(
     client: &reqwest::Client,

@@ -495,4 +495,39 @@ impl Microlearn {
         })?;
         Ok(got)
     }
+
+    /// Adds media that arrived another way (a peer's tip through the network module) to the
+    /// cache: the caller verified `bytes` against `sha256`; room is made within the budget (LRU
+    /// eviction), the file is written under its hash (temp file, then rename) and recorded.
+    pub(crate) fn store_verified_media(&self, sha256: &str, bytes: &[u8]) -> Result<PathBuf> {
+        if !is_sha256_hex(sha256) {
+            return Err(Error::InvalidArgument(format!(
+                "{sha256:?} is not a sha256"
+            )));
+        }
+        if let Some(p) = self.media_path(sha256)? {
+            return Ok(p);
+        }
+        let protect: HashSet<String> = [sha256.to_owned()].into();
+        self.make_room(bytes.len() as u64, &protect)?;
+        let dir = self.media_dir();
+        std::fs::create_dir_all(&dir).map_err(|e| ContentError::io(&dir, e))?;
+        let part = dir.join(format!("{sha256}.net.part"));
+        std::fs::write(&part, bytes).map_err(|e| ContentError::io(&part, e))?;
+        let final_path = dir.join(sha256);
+        std::fs::rename(&part, &final_path).map_err(|e| ContentError::io(&final_path, e))?;
+        self.store().write(|tx| {
+            tx.execute(
+                "INSERT INTO media_files(sha256, bytes, last_used) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(sha256) DO UPDATE SET last_used = excluded.last_used",
+                params![
+                    sha256,
+                    bytes.len() as i64,
+                    chrono::Utc::now().timestamp_micros()
+                ],
+            )
+            .map_err(Error::from)
+        })?;
+        Ok(final_path)
+    }
 }

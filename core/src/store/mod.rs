@@ -8,6 +8,7 @@
 //! and a small pool of reader connections, so local reads never wait for a long write.
 //! Each module owns its tables through a [`schema::ModuleSchema`], versioned on its own.
 
+pub mod cipher;
 pub mod schema;
 pub(crate) mod settings;
 
@@ -19,6 +20,8 @@ use std::{
 
 use rusqlite::{Connection, OpenFlags, Transaction};
 
+pub use cipher::DatabaseKey;
+
 /// How many idle reader connections are kept open.
 const MAX_IDLE_READERS: usize = 4;
 
@@ -27,7 +30,65 @@ const MAX_IDLE_READERS: usize = 4;
 pub enum StoreError {
     /// SQLite reported an error.
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// The device (or the data directory's filesystem) is full: the write did not happen, the
+    /// transaction was rolled back, everything committed before is intact. Retry after space is
+    /// freed (SQLITE_FULL, ENOSPC).
+    #[error("storage full: {0}")]
+    StorageFull(#[source] rusqlite::Error),
+    /// The file is damaged (SQLITE_CORRUPT, or not a database although it has SQLite's header).
+    /// See docs/security.md for the recovery path ([`crate::Microlearn::recover`]).
+    #[error("database {path} is corrupt: {detail}")]
+    Corrupt {
+        /// The database file.
+        path: String,
+        /// What SQLite said.
+        detail: String,
+    },
+    /// The file is encrypted and the key given does not open it (or it is damaged beyond its
+    /// header). Nothing was written.
+    #[error("database {path}: the key does not open it (wrong key, or a damaged file)")]
+    WrongKey {
+        /// The database file.
+        path: String,
+    },
+    /// No key was given and the file is not plain SQLite: it is encrypted (open it with its key)
+    /// or not a database at all. Nothing was written.
+    #[error("database {path} is encrypted or not a database; open it with its key")]
+    NotADatabase {
+        /// The database file.
+        path: String,
+    },
+    /// A key was given but the file is a plain (unencrypted) database: migrate it first with
+    /// [`cipher::reencrypt`] (`Microlearn::change_key`). Nothing was written.
+    #[error("database {path} is not encrypted; migrate it to the key first")]
+    NotEncrypted {
+        /// The database file.
+        path: String,
+    },
+    /// A key must be exactly [`cipher::KEY_LEN`] bytes.
+    #[error("a database key must be 32 bytes, got {len}")]
+    InvalidKey {
+        /// The length given.
+        len: usize,
+    },
+    /// A key was given but this build has no SQLCipher (the `encryption` feature is off).
+    #[error("this build has no encryption support (feature `encryption`)")]
+    EncryptionUnavailable,
+    /// Re-encryption produced a copy whose row counts differ: the original was kept.
+    #[error("re-encrypting {path}: the copy's row counts differ; the original was kept")]
+    ExportMismatch {
+        /// The database file.
+        path: String,
+    },
+    /// A file next to the database could not be read, written, renamed or removed.
+    #[error("{path}: {source}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
     /// The database was written by a newer version of Microlearn.
     #[error(
         "database schema `{module}` is at version {found}, newer than this build ({supported})"
@@ -53,11 +114,70 @@ pub enum StoreError {
     Poisoned,
 }
 
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        if is_sqlite_full(&e) {
+            return Self::StorageFull(e);
+        }
+        match e.sqlite_error_code() {
+            // Found while reading a page after open (random bytes mid-file, a truncated file).
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+                Self::Corrupt {
+                    path: "the database file".into(),
+                    detail: e.to_string(),
+                }
+            }
+            _ => Self::Sqlite(e),
+        }
+    }
+}
+
+/// Whether SQLite reports a full disk: `SQLITE_FULL`, or `SQLITE_IOERR_SHMSIZE`, which SQLite
+/// raises when it cannot grow the WAL index (`-shm`) file — on a full disk, at open or at the
+/// first write (seen in `core/tests/disk_full.rs`).
+pub fn is_sqlite_full(e: &rusqlite::Error) -> bool {
+    const SQLITE_IOERR_SHMSIZE: std::ffi::c_int = 10 | (19 << 8);
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) => {
+            f.code == rusqlite::ErrorCode::DiskFull || f.extended_code == SQLITE_IOERR_SHMSIZE
+        }
+        _ => false,
+    }
+}
+
+impl StoreError {
+    /// Whether this is a full disk (the operation can be retried once space is freed).
+    pub fn is_storage_full(&self) -> bool {
+        matches!(self, Self::StorageFull(_))
+    }
+
+    /// Whether the database file is damaged or cannot be opened with the key given (the cases
+    /// [`crate::Microlearn::recover`] is for).
+    pub fn is_unreadable_file(&self) -> bool {
+        matches!(
+            self,
+            Self::Corrupt { .. } | Self::WrongKey { .. } | Self::NotADatabase { .. }
+        )
+    }
+}
+
 /// The database: one writer, a pool of readers. `Send + Sync`.
 pub struct Store {
     path: PathBuf,
+    /// The SQLCipher key every connection (writer and readers) is opened with.
+    key: Option<DatabaseKey>,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+}
+
+impl Drop for Store {
+    /// Closes the readers first, so that the writer closes last: the last connection to close
+    /// checkpoints the WAL into the database and removes it, which a read-only reader cannot do.
+    fn drop(&mut self) {
+        if let Ok(mut pool) = self.readers.lock() {
+            pool.clear();
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -69,15 +189,29 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings every module schema up to date.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with_key(path, None)
+    }
+
+    /// Like [`Store::open`], encrypted with `key` when given (a new file is created encrypted).
+    /// A wrong key, a plain file given a key, or an encrypted file given none fails typed
+    /// ([`StoreError::WrongKey`], [`StoreError::NotEncrypted`], [`StoreError::NotADatabase`])
+    /// before anything is written.
+    pub fn open_with_key(path: &Path, key: Option<&DatabaseKey>) -> Result<Self, StoreError> {
         let mut writer = Connection::open(path)?;
-        configure(&writer)?;
+        configure(&writer, path, key)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
         schema::migrate(&mut writer, schema::ALL)?;
         Ok(Self {
             path: path.to_owned(),
+            key: key.cloned(),
             writer: Mutex::new(writer),
             readers: Mutex::new(vec![]),
         })
+    }
+
+    /// Whether the store was opened with a key (encrypted at rest).
+    pub fn is_encrypted(&self) -> bool {
+        self.key.is_some()
     }
 
     /// Path of the database file.
@@ -128,12 +262,26 @@ impl Store {
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        configure(&conn)?;
+        configure(&conn, &self.path, self.key.as_ref())?;
         Ok(conn)
     }
 }
 
-fn configure(conn: &Connection) -> Result<(), StoreError> {
+fn configure(conn: &Connection, path: &Path, key: Option<&DatabaseKey>) -> Result<(), StoreError> {
+    // The key must come first, before anything reads a page; then one read of the schema
+    // tells a wrong key or a foreign file apart (typed), before any statement writes. Until
+    // then the connection must not checkpoint when closed: a wrong-key connection that closed
+    // last would otherwise copy the WAL into the file it cannot read.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )?;
+    cipher::apply_key(conn, key)?;
+    cipher::verify_readable(conn, path, key)?;
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        false,
+    )?;
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -174,6 +322,31 @@ mod tests {
             })
             .expect("count");
         assert_eq!(n as usize, schema::ALL.len());
+    }
+
+    #[test]
+    fn closing_after_reads_checkpoints_and_removes_the_wal() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("m.db");
+        let store = Store::open(&path).expect("open");
+        store
+            .write(|tx| {
+                tx.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1)")
+                    .map_err(StoreError::from)
+            })
+            .expect("write");
+        let n: i64 = store
+            .read(|c| {
+                c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+                    .map_err(StoreError::from)
+            })
+            .expect("read");
+        assert_eq!(n, 1);
+        drop(store);
+        assert!(
+            !dir.path().join("m.db-wal").exists(),
+            "the WAL was left behind"
+        );
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub const ALL: &[&ModuleSchema] = &[
     &crate::quiz::SCHEMA,
     &crate::nudge::SCHEMA,
     &crate::xapi::SCHEMA,
+    &crate::network::SCHEMA,
     &crate::personal::SCHEMA,
 ];
 

@@ -12,6 +12,14 @@
 //! 409 that rejects the batch), answers `GET ?statementId=` with a consistent-through header, and
 //! refuses statements whose verb id contains `reject-me` (to exercise bisection). Every claim of
 //! exactly-once delivery is also tested against LaRS itself (`tests/suites/20-xapi-lrs.sh`).
+//!
+//! In front of a real LRS it can also **play a stricter LRS** ([`Strict`]), because the one LRS
+//! installable here (LaRS) answers a batch with an already stored id by storing the rest (200
+//! without that id), while the spec lets an LRS refuse the whole batch: 409, or a 400 / 500 that
+//! names the ids; some also refuse bodies over a size with 413 or a 400 "too large", or refuse
+//! a whole batch for one statement they dislike. Which ids are "already stored" is asked of the
+//! real LRS behind it (`GET ?statementId=`), so the answers follow the real LRS's state; only
+//! their shape is faked.
 //! Not used by the app; unused code is dropped by the linker.
 
 use std::{
@@ -41,6 +49,30 @@ pub enum Fault {
     Status(u16, Option<u32>),
     /// Forward, then hold the answer this many milliseconds (beyond the client's timeout).
     Stall(u64),
+}
+
+/// A stricter LRS's refusals, played in front of a real one (see the module docs). Checked in
+/// this order before a `POST /statements` is forwarded; a refused batch is not forwarded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Strict {
+    /// A body over `bytes` is refused with `status` (413, or a 400 saying "too large").
+    MaxBody {
+        /// Largest body accepted.
+        bytes: usize,
+        /// 413 or 400.
+        status: u16,
+    },
+    /// A batch holding a statement whose JSON contains this text is refused whole with a 400
+    /// that names no id (the LRS dislikes that one statement).
+    Poison(String),
+    /// A batch holding an id the real LRS already stores is refused whole with `status` (409,
+    /// 400 or 500), its answer naming those ids when `name_ids`.
+    Duplicates {
+        /// 409, 400 or 500.
+        status: u16,
+        /// Whether the answer's text lists the stored ids.
+        name_ids: bool,
+    },
 }
 
 /// What the proxy forwards to.
@@ -75,9 +107,11 @@ pub struct FaultOdds {
 #[derive(Default)]
 struct State {
     latency_ms: u64,
+    strict: Vec<Strict>,
     script: VecDeque<Fault>,
     random: Option<(StdRng, FaultOdds, u64)>,
     log: Vec<(String, String, Fault)>,
+    versions: Vec<String>,
     memory: HashMap<String, Value>,
     memory_order: Vec<String>,
 }
@@ -134,6 +168,11 @@ impl FaultInjector {
         self.lock().latency_ms = ms;
     }
 
+    /// Plays a stricter LRS from now on (replacing earlier rules; empty: forward as is).
+    pub fn set_strict(&self, rules: Vec<Strict>) {
+        self.lock().strict = rules;
+    }
+
     /// Stops random faults.
     pub fn calm(&self) {
         let mut s = self.lock();
@@ -144,6 +183,11 @@ impl FaultInjector {
     /// Every request seen: (method, path, fault applied).
     pub fn log(&self) -> Vec<(String, String, Fault)> {
         self.lock().log.clone()
+    }
+
+    /// The `X-Experience-API-Version` header of every request seen ("" when absent).
+    pub fn versions_seen(&self) -> Vec<String> {
+        self.lock().versions.clone()
     }
 
     /// The in-memory store's statements, in arrival order (empty for a TCP upstream).
@@ -240,6 +284,13 @@ fn pick(state: &Mutex<State>, req: &Request) -> Fault {
     };
     s.log
         .push((req.method.clone(), req.target.clone(), fault.clone()));
+    let version = String::from_utf8_lossy(&req.head)
+        .split("\r\n")
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("x-experience-api-version"))
+        .map(|(_, v)| v.trim().to_owned())
+        .unwrap_or_default();
+    s.versions.push(version);
     fault
 }
 
@@ -271,6 +322,17 @@ async fn serve(mut sock: TcpStream, up: Upstream, state: Arc<Mutex<State>>) -> s
         }
         _ => {}
     }
+    if fault == Fault::Pass {
+        let rules = state.lock().map(|s| s.strict.clone()).unwrap_or_default();
+        let addr = match &up {
+            Upstream::Tcp(a) => Some(*a),
+            Upstream::Memory { .. } => None,
+        };
+        if let Some(resp) = strict_refusal(&rules, addr, &req).await {
+            sock.write_all(&resp).await?;
+            return sock.shutdown().await;
+        }
+    }
     let resp = match &up {
         Upstream::Tcp(addr) => forward(*addr, &req).await?,
         Upstream::Memory { conflict_409 } => memory_answer(&state, &req, *conflict_409),
@@ -287,6 +349,96 @@ async fn serve(mut sock: TcpStream, up: Upstream, state: Arc<Mutex<State>>) -> s
             sock.shutdown().await
         }
     }
+}
+
+/// The refusal a [`Strict`] rule makes of this request, if any.
+/// `Duplicates` needs a real LRS behind (`addr`); the in-memory stand-in has its own policy.
+async fn strict_refusal(
+    rules: &[Strict],
+    addr: Option<SocketAddr>,
+    req: &Request,
+) -> Option<Vec<u8>> {
+    let is_post = req.method == "POST" && req.target.split('?').next() == Some("/statements");
+    if !is_post || rules.is_empty() {
+        return None;
+    }
+    for rule in rules {
+        match rule {
+            Strict::MaxBody { bytes, status } if req.body.len() > *bytes => {
+                let body = format!(
+                    "{{\"error\":\"Request body too large: {} bytes, the limit is {bytes}\"}}",
+                    req.body.len()
+                );
+                return Some(http(*status, "", &body));
+            }
+            Strict::Poison(marker) => {
+                let Ok(Value::Array(batch)) = serde_json::from_slice::<Value>(&req.body) else {
+                    continue;
+                };
+                if batch
+                    .iter()
+                    .any(|st| st.to_string().contains(marker.as_str()))
+                {
+                    return Some(http(
+                        400,
+                        "",
+                        "{\"error\":\"a statement of the batch was rejected\"}",
+                    ));
+                }
+            }
+            Strict::Duplicates { status, name_ids } => {
+                let Some(addr) = addr else {
+                    continue;
+                };
+                let Ok(Value::Array(batch)) = serde_json::from_slice::<Value>(&req.body) else {
+                    continue;
+                };
+                let ids: Vec<String> = batch
+                    .iter()
+                    .filter_map(|st| st["id"].as_str().map(str::to_ascii_lowercase))
+                    .collect();
+                let found =
+                    futures_util::future::join_all(ids.iter().map(|id| upstream_has(addr, id)))
+                        .await;
+                let stored: Vec<&String> = ids
+                    .iter()
+                    .zip(found)
+                    .filter(|(_, f)| *f)
+                    .map(|(id, _)| id)
+                    .collect();
+                if stored.is_empty() {
+                    continue;
+                }
+                let body = if *name_ids {
+                    let list: Vec<String> = stored.iter().map(|s| s.to_string()).collect();
+                    format!(
+                        "{{\"error\":\"duplicate key value violates unique constraint: statement id(s) {} already exist\"}}",
+                        list.join(", ")
+                    )
+                } else {
+                    "{\"error\":\"Conflict\"}".to_owned()
+                };
+                return Some(http(*status, "", &body));
+            }
+            Strict::MaxBody { .. } => {}
+        }
+    }
+    None
+}
+
+/// Whether the real LRS holds this statement id (`GET ?statementId=` answers 200).
+async fn upstream_has(addr: SocketAddr, id: &str) -> bool {
+    let ask = async {
+        let mut up = TcpStream::connect(addr).await?;
+        let req = format!(
+            "GET /statements?statementId={id} HTTP/1.1\r\nHost: {addr}\r\nX-Experience-API-Version: 2.0.0\r\nConnection: close\r\n\r\n"
+        );
+        up.write_all(req.as_bytes()).await?;
+        let mut resp = Vec::new();
+        up.read_to_end(&mut resp).await?;
+        Ok::<_, std::io::Error>(resp.starts_with(b"HTTP/1.1 200"))
+    };
+    ask.await.unwrap_or(false)
 }
 
 async fn forward(addr: SocketAddr, req: &Request) -> std::io::Result<Vec<u8>> {

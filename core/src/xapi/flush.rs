@@ -35,7 +35,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     XapiError,
-    lrs_http::{self, Outcome, Presence},
+    batch_size::BatchSizer,
+    conflict::MAX_CONFIRM,
+    lrs_http::{self, Outcome},
     model::{CredentialProvider, Credentials, XapiVersion},
     now_ms,
     queue::{self, Batch},
@@ -153,15 +155,16 @@ fn flush_lock(path: PathBuf) -> Arc<tokio::sync::Mutex<()>> {
     Arc::clone(map.entry(path).or_default())
 }
 
-struct Flusher<'a> {
-    store: &'a Store,
-    endpoint: &'a LrsEndpoint,
+/// One lane of a flush (the conflict handling lives in [`super::conflict`]).
+pub(crate) struct Flusher<'a> {
+    pub(crate) store: &'a Store,
+    pub(crate) endpoint: &'a LrsEndpoint,
     provider: &'a dyn CredentialProvider,
     opts: &'a FlushOptions,
-    client: reqwest::Client,
-    creds: Option<Credentials>,
-    skew: i64,
-    report: FlushReport,
+    pub(crate) client: reqwest::Client,
+    pub(crate) creds: Option<Credentials>,
+    pub(crate) skew: i64,
+    pub(crate) report: FlushReport,
 }
 
 /// Flushes the queue of `store` (see the module docs).
@@ -274,29 +277,56 @@ pub async fn flush(
 
 impl Flusher<'_> {
     async fn run(&mut self) -> Result<FlushOutcome, XapiError> {
-        let max_count = self.opts.max_batch_statements.max(1) as usize;
-        let max_bytes = self.opts.max_batch_bytes.max(1024) as usize;
-        let (mut cap_count, mut cap_bytes) = (max_count, max_bytes);
+        let url = &self.endpoint.url;
+        // Statements were validated against the settings' version; another endpoint version
+        // screens each batch first (super::version_gate).
+        let settings_version = self
+            .store
+            .read(super::builders::XapiSettings::load)?
+            .version;
+        let gate = (settings_version != self.endpoint.version).then_some(self.endpoint.version);
+        let mut sizer = self.store.read(|c| BatchSizer::load(c, self.opts, url))?;
         let mut failures = 0u32;
         let mut auth_retried = false;
         loop {
             let Some(batch) = self
                 .store
-                .write(|tx| queue::claim_batch(tx, cap_count, cap_bytes))?
+                .write(|tx| queue::claim_batch(tx, sizer.caps().0, sizer.caps().1))?
             else {
                 return Ok(FlushOutcome::Drained);
             };
-            // Send this frozen batch until it is settled or the flush must stop.
+            if let Some(v) = gate {
+                let refused = super::version_gate::screen(self.store, &batch, v)?;
+                if refused > 0 {
+                    self.report.dead_lettered += refused;
+                    continue;
+                }
+            }
+            // Send this frozen batch until it is settled or the flush must stop. `refused_only`:
+            // every earlier send of it in this loop was refused outright (stored nothing).
+            let mut refused_only = true;
             loop {
+                let send_time = now_ms();
                 let sent_at = self
                     .store
-                    .write(|tx| queue::mark_sending(tx, batch.id, now_ms()))?;
+                    .write(|tx| queue::mark_sending(tx, batch.id, send_time))?;
+                // A 4xx refusal means this send stored nothing (the spec's atomic batch); the
+                // rows' first send is then an earlier one, if any may have stored them.
+                let unmark = || {
+                    if refused_only {
+                        self.store
+                            .write(|tx| queue::unmark_refused(tx, batch.id, send_time))
+                    } else {
+                        Ok(Some(sent_at))
+                    }
+                };
                 self.report.posts += 1;
                 let (outcome, skew) = lrs_http::post_batch(
                     &self.client,
                     self.endpoint,
                     self.creds.as_ref(),
                     &batch.body,
+                    &batch.ids,
                 )
                 .await;
                 if let Some(s) = skew {
@@ -317,10 +347,61 @@ impl Flusher<'_> {
                         if missing.is_empty() {
                             None
                         } else {
-                            self.confirm(&batch, &missing, sent_at).await?
+                            self.confirm(&batch, &missing, Some(sent_at)).await?
                         }
                     }
-                    Outcome::AlreadyThere => self.confirm(&batch, &batch.ids, sent_at).await?,
+                    Outcome::AlreadyThere => {
+                        self.confirm(&batch, &batch.ids, Some(sent_at)).await?
+                    }
+                    Outcome::Conflict {
+                        status,
+                        named,
+                        answer,
+                    } => {
+                        let ids = if !named.is_empty() {
+                            named
+                        } else if batch.ids.len() <= MAX_CONFIRM {
+                            batch.ids.clone()
+                        } else {
+                            // A bare 409 on a large batch: halve first, so GETs stay bounded.
+                            sizer.bisect(batch.ids.len());
+                            self.store.write(|tx| queue::release(tx, batch.id))?;
+                            break;
+                        };
+                        let settled = self.report.delivered + self.report.dead_lettered;
+                        // A 4xx stored nothing: only an earlier send of these rows can have put
+                        // them on the LRS.
+                        let earlier = if status < 500 {
+                            unmark()?
+                        } else {
+                            Some(sent_at)
+                        };
+                        match self.confirm(&batch, &ids, earlier).await? {
+                            None => None,
+                            // Some were already there: the rest goes again, now.
+                            Some(_)
+                                if self.report.delivered + self.report.dead_lettered > settled =>
+                            {
+                                None
+                            }
+                            // Not stored, and the LRS is sure: this statement itself is refused.
+                            Some((_, true)) if status < 500 && batch.ids.len() == 1 => {
+                                self.dead_letter(&batch, status, &answer)?;
+                                None
+                            }
+                            // Refused for something else in the batch: isolate it (resending
+                            // is idempotent, so a row the LRS may still be storing is safe).
+                            Some(_) if status < 500 && batch.ids.len() > 1 => {
+                                sizer.bisect(batch.ids.len());
+                                self.store.write(|tx| queue::release(tx, batch.id))?;
+                                break;
+                            }
+                            Some((msg, _)) if status < 500 => Some((msg, false)),
+                            Some(_) => {
+                                Some((format!("LRS answered HTTP {status}: {answer}"), false))
+                            }
+                        }
+                    }
                     Outcome::Ambiguous(e) => Some((format!("no answer from the LRS: {e}"), false)),
                     Outcome::ServerError(s, body) => {
                         Some((format!("LRS answered HTTP {s}: {body}"), false))
@@ -331,6 +412,7 @@ impl Flusher<'_> {
                         self.persist_pause(until, "retry-after", &msg)?;
                         if wait.as_millis() as u64 <= self.opts.max_inline_wait_ms {
                             tokio::time::sleep(wait).await;
+                            refused_only = false;
                             continue;
                         }
                         self.store.write(|tx| queue::release(tx, batch.id))?;
@@ -338,6 +420,7 @@ impl Flusher<'_> {
                         return Ok(FlushOutcome::Paused);
                     }
                     Outcome::Auth(status) => {
+                        unmark()?;
                         if !auth_retried {
                             auth_retried = true;
                             if let Some(c) = lrs_http::credentials(self.provider, true) {
@@ -355,23 +438,29 @@ impl Flusher<'_> {
                         return Ok(FlushOutcome::NeedsCredentials);
                     }
                     Outcome::BadRequest(answer) if batch.ids.len() == 1 => {
+                        unmark()?;
                         self.dead_letter(&batch, 400, &answer)?;
                         None
                     }
                     Outcome::TooLarge(answer) if batch.ids.len() == 1 => {
+                        unmark()?;
                         self.dead_letter(&batch, 413, &answer)?;
                         None
                     }
                     Outcome::BadRequest(_) => {
                         // The batch is atomic: halve it until the bad statement is alone.
-                        cap_count = (batch.ids.len() / 2).max(1);
+                        unmark()?;
+                        sizer.bisect(batch.ids.len());
                         self.store.write(|tx| queue::release(tx, batch.id))?;
                         break;
                     }
                     Outcome::TooLarge(_) => {
-                        cap_count = (batch.ids.len() / 2).max(1);
-                        cap_bytes = (batch.body.len() / 2).max(1024);
-                        self.store.write(|tx| queue::release(tx, batch.id))?;
+                        unmark()?;
+                        sizer.too_large(batch.ids.len(), batch.body.len());
+                        self.store.write(|tx| {
+                            queue::release(tx, batch.id)?;
+                            sizer.persist(tx, url)
+                        })?;
                         break;
                     }
                     Outcome::Unexpected(s, body) => {
@@ -393,11 +482,11 @@ impl Flusher<'_> {
                         })?;
                         failures = 0;
                         auth_retried = false;
-                        cap_count = (cap_count * 2).min(max_count);
-                        cap_bytes = (cap_bytes * 2).min(max_bytes);
+                        sizer.settled();
                         break;
                     }
                     Some((msg, reclaim)) => {
+                        refused_only = false;
                         failures += 1;
                         let delay = self.backoff(failures);
                         let until = now_ms() + delay.as_millis() as i64;
@@ -456,62 +545,6 @@ impl Flusher<'_> {
         })?;
         self.report.last_error = Some(msg.to_owned());
         Ok(())
-    }
-
-    /// Asks the LRS about each id and acknowledges the stored ones. `None` if all were stored;
-    /// otherwise the reason, and whether to re-batch what is left (`true`: the LRS is consistent
-    /// and does not hold them, so a new batch without the stored ones is sent; `false`: it
-    /// could not tell yet, so the same batch is resent after a backoff).
-    async fn confirm(
-        &mut self,
-        batch: &Batch,
-        ids: &[String],
-        sent_at: i64,
-    ) -> Result<Option<(String, bool)>, XapiError> {
-        use futures_util::StreamExt;
-        let first_sent = batch.first_sent_at.map_or(sent_at, |t| t.min(sent_at));
-        let answers: Vec<(String, Presence)> = futures_util::stream::iter(ids.iter().cloned())
-            .map(|id| {
-                let client = &self.client;
-                let endpoint = self.endpoint;
-                let creds = self.creds.as_ref();
-                let skew = self.skew;
-                async move {
-                    let p =
-                        lrs_http::presence(client, endpoint, creds, &id, first_sent, skew).await;
-                    (id, p)
-                }
-            })
-            .buffer_unordered(8)
-            .collect()
-            .await;
-        let stored: Vec<String> = answers
-            .iter()
-            .filter(|(_, p)| *p == Presence::Stored)
-            .map(|(id, _)| id.clone())
-            .collect();
-        self.store.write(|tx| queue::acknowledge(tx, &stored))?;
-        self.report.delivered += stored.len() as u64;
-        self.report.confirmed_by_get += stored.len() as u64;
-        if stored.len() == answers.len() {
-            return Ok(None);
-        }
-        if let Some((id, p)) = answers
-            .iter()
-            .find(|(_, p)| !matches!(p, Presence::Stored | Presence::NotStored))
-        {
-            return Ok(Some((
-                format!("cannot tell whether the LRS holds {id}: {p:?}"),
-                false,
-            )));
-        }
-        Ok(Some((
-            format!(
-                "{} statement(s) of the batch are not on the LRS; re-batching them",
-                answers.len() - stored.len()
-            ),
-            true,
-        )))
     }
 }
 

@@ -11,6 +11,8 @@ use reqwest::{Client, Response, StatusCode, header};
 use serde_json::Value;
 
 use super::{
+    batch_size::is_too_large_complaint,
+    conflict::named_ids,
     flush::LrsEndpoint,
     model::{CredentialProvider, Credentials},
 };
@@ -20,8 +22,18 @@ use super::{
 pub(crate) enum Outcome {
     /// 200: the LRS stored the batch; these are the ids it listed (maybe not all of them).
     Stored(Vec<String>),
-    /// 204 / 409 on a POST: the LRS says some ids were already there; ask it which.
+    /// 204, or a 200 without a list: the LRS says some ids were already there; ask it which.
     AlreadyThere,
+    /// 409, or a 400 / 5xx naming ids of the batch: the whole batch was refused, perhaps because
+    /// some ids are already stored ([`super::conflict`]). `named`: the batch ids the answer names.
+    Conflict {
+        /// HTTP status.
+        status: u16,
+        /// Batch ids named by the answer (empty for a bare 409).
+        named: Vec<String>,
+        /// Start of the answer's body.
+        answer: String,
+    },
     /// No answer (timeout, reset, refused): maybe stored, maybe not. Resend the same batch.
     Ambiguous(String),
     /// 5xx other than 503: back off exponentially and retry.
@@ -97,6 +109,7 @@ pub(crate) async fn post_batch(
     endpoint: &LrsEndpoint,
     creds: Option<&Credentials>,
     body: &str,
+    ids: &[String],
 ) -> (Outcome, Option<i64>) {
     let mut req = client
         .post(url(endpoint, "statements"))
@@ -110,7 +123,7 @@ pub(crate) async fn post_batch(
         Err(e) => (Outcome::Ambiguous(describe(&e)), None),
         Ok(resp) => {
             let skew = skew_ms(&resp);
-            (classify(resp).await, skew)
+            (classify(resp, ids).await, skew)
         }
     }
 }
@@ -133,7 +146,7 @@ fn skew_ms(resp: &Response) -> Option<i64> {
     Some(server.timestamp_millis() - super::now_ms())
 }
 
-async fn classify(resp: Response) -> Outcome {
+async fn classify(resp: Response, ids: &[String]) -> Outcome {
     let status = resp.status();
     let retry_after = resp
         .headers()
@@ -158,19 +171,40 @@ async fn classify(resp: Response) -> Outcome {
             ),
             _ => Outcome::AlreadyThere,
         },
-        204 | 409 => Outcome::AlreadyThere,
+        204 => Outcome::AlreadyThere,
+        409 => Outcome::Conflict {
+            status: 409,
+            named: named_ids(&body, ids),
+            answer: short,
+        },
         429 | 503 => Outcome::RetryAfter(
             retry_after.flatten().unwrap_or(Duration::from_secs(30)),
             status.as_u16(),
         ),
         401 | 403 => Outcome::Auth(status.as_u16()),
         400 if is_auth_complaint(&short) => Outcome::Auth(400),
-        400 => Outcome::BadRequest(short),
+        400 if is_too_large_complaint(&short) => Outcome::TooLarge(short),
         413 => Outcome::TooLarge(short),
-        s if StatusCode::from_u16(s).is_ok_and(|c| c.is_server_error()) => {
-            Outcome::ServerError(s, short)
+        s => {
+            let named = if s == 400 || s >= 500 {
+                named_ids(&body, ids)
+            } else {
+                vec![]
+            };
+            if !named.is_empty() {
+                Outcome::Conflict {
+                    status: s,
+                    named,
+                    answer: short,
+                }
+            } else if s == 400 {
+                Outcome::BadRequest(short)
+            } else if StatusCode::from_u16(s).is_ok_and(|c| c.is_server_error()) {
+                Outcome::ServerError(s, short)
+            } else {
+                Outcome::Unexpected(s, short)
+            }
         }
-        s => Outcome::Unexpected(s, short),
     }
 }
 
@@ -195,8 +229,8 @@ pub(crate) fn parse_retry_after(v: &str) -> Option<Duration> {
 /// What the LRS says about one statement id.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Presence {
-    /// It holds it.
-    Stored,
+    /// It holds it: its copy, when the answer parsed as JSON.
+    Stored(Option<Value>),
     /// It does not, and it is consistent past the time we sent it: safe to resend.
     NotStored,
     /// It does not yet, but it may still be making it visible: ask again later.
@@ -206,13 +240,14 @@ pub(crate) enum Presence {
 }
 
 /// `GET statements?statementId=` for one id. "Not stored" is trusted only once the LRS's
-/// `X-Experience-API-Consistent-Through` is past `sent_at` (our clock, corrected by `skew`).
+/// `X-Experience-API-Consistent-Through` is past `sent_at` (our clock, corrected by `skew`);
+/// with no `sent_at` (no copy was ever accepted by the LRS) at once.
 pub(crate) async fn presence(
     client: &Client,
     endpoint: &LrsEndpoint,
     creds: Option<&Credentials>,
     id: &str,
-    sent_at: i64,
+    sent_at: Option<i64>,
     skew: i64,
 ) -> Presence {
     let mut req = client
@@ -233,10 +268,11 @@ pub(crate) async fn presence(
         .and_then(|v| chrono::DateTime::parse_from_rfc3339(v).ok())
         .map(|t| t.timestamp_millis());
     match resp.status().as_u16() {
-        200 => Presence::Stored,
-        404 => match consistent {
+        200 => Presence::Stored(resp.json::<Value>().await.ok()),
+        404 => match (sent_at, consistent) {
+            (None, _) => Presence::NotStored,
             // One second of margin for the Date header's resolution.
-            Some(ct) if ct >= sent_at + skew + 1000 => Presence::NotStored,
+            (Some(t), Some(ct)) if ct >= t + skew + 1000 => Presence::NotStored,
             _ => Presence::Unsure,
         },
         s => Presence::Failed(format!("GET statementId answered HTTP {s}")),

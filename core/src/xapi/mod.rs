@@ -19,7 +19,9 @@
 //! Builders for what the app emits live in [`builders`]; the 2.0 State API (quiz progress,
 //! bookmarks) in [`state_api`].
 
+mod batch_size;
 pub mod builders;
+pub mod conflict;
 pub mod fault_injector;
 pub mod flush;
 pub mod flush_lock;
@@ -31,6 +33,7 @@ mod record;
 pub mod state_api;
 pub mod validate;
 mod validate_parts;
+mod version_gate;
 
 use rusqlite::Transaction;
 
@@ -102,7 +105,7 @@ pub enum XapiError {
 
 impl From<rusqlite::Error> for XapiError {
     fn from(e: rusqlite::Error) -> Self {
-        XapiError::Store(StoreError::Sqlite(e))
+        XapiError::Store(StoreError::from(e))
     }
 }
 

@@ -260,6 +260,30 @@ pub(crate) fn dead_letter(
     Ok(())
 }
 
+/// The LRS refused the whole batch sent at `sent_now` (a 4xx: by the spec, none of it was
+/// stored): rows whose first send was that one are marked never sent again. Returns the
+/// earliest time any row of the batch may still have reached the LRS (an earlier send).
+pub(crate) fn unmark_refused(
+    tx: &Transaction<'_>,
+    batch: i64,
+    sent_now: i64,
+) -> Result<Option<i64>, XapiError> {
+    tx.execute(
+        "UPDATE xapi_queue SET first_sent_at = NULL
+         WHERE batch_id = ?1 AND state = 1 AND first_sent_at = ?2",
+        params![batch, sent_now],
+    )?;
+    tx.execute(
+        "UPDATE xapi_batches SET first_sent_at = NULL WHERE id = ?1 AND first_sent_at = ?2",
+        params![batch, sent_now],
+    )?;
+    Ok(tx.query_row(
+        "SELECT min(first_sent_at) FROM xapi_queue WHERE batch_id = ?1 AND state = 1",
+        [batch],
+        |r| r.get(0),
+    )?)
+}
+
 /// Returns the given statements (or the whole batch) to pending, keeping their queue order.
 pub(crate) fn release(tx: &Transaction<'_>, batch: i64) -> Result<(), XapiError> {
     tx.execute(
@@ -390,6 +414,17 @@ pub fn dead_letters(conn: &Connection) -> Result<Vec<DeadLetter>, XapiError> {
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The frozen JSON of one queued statement (any state), if it is in the queue.
+pub(crate) fn body_of(conn: &Connection, id: &str) -> Result<Option<String>, XapiError> {
+    Ok(conn
+        .query_row(
+            "SELECT body FROM xapi_queue WHERE id = ?1",
+            [id.to_ascii_lowercase()],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 /// The frozen JSON of every statement still waiting (pending or in flight), in queue order.

@@ -1,5 +1,8 @@
 // Connectivity and metered state from NWPathMonitor, asked by the core before network work.
+// Needs Network (Apple platforms only); the mapping itself is NetworkState(satisfied:expensive:
+// constrained:) in ProviderLogic.swift, tested on Linux.
 
+#if canImport(Network)
 import Foundation
 import MicrolearnFFI
 import Network
@@ -24,14 +27,9 @@ public final class ConnectivityMonitor: ConnectivityProvider, @unchecked Sendabl
     }
 
     private func update(_ path: NWPath) {
-        let next: NetworkState
-        if path.status != .satisfied {
-            next = .offline
-        } else if path.isExpensive || path.isConstrained {
-            next = .metered
-        } else {
-            next = .unmetered
-        }
+        let next = NetworkState(
+            satisfied: path.status == .satisfied, expensive: path.isExpensive,
+            constrained: path.isConstrained)
         lock.lock()
         state = next
         lock.unlock()
@@ -44,3 +42,4 @@ public final class ConnectivityMonitor: ConnectivityProvider, @unchecked Sendabl
         return state
     }
 }
+#endif

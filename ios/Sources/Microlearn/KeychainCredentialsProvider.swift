@@ -1,6 +1,8 @@
 // Credentials from the iOS Keychain, read at call time by the core (never cached in Rust), so a
-// token rotated by the app is used on the next request.
+// token rotated by the app is used on the next request. Needs Security (Apple platforms only); the
+// item format (CredentialsItem in ProviderLogic.swift) is tested on Linux.
 
+#if canImport(Security)
 import Foundation
 import MicrolearnFFI
 import Security
@@ -32,9 +34,7 @@ public final class KeychainCredentialsProvider: CredentialsProvider, @unchecked 
                 return nil
             }
         }
-        guard let host = URL(string: endpoint)?.host else {
-            throw ProviderError.Failed(reason: "endpoint \(endpoint) has no host")
-        }
+        let host = try CredentialsItem.host(ofEndpoint: endpoint)
         let query: [String: Any] = [
             kSecClass as String: kSecClassGenericPassword,
             kSecAttrService as String: service,
@@ -50,18 +50,14 @@ public final class KeychainCredentialsProvider: CredentialsProvider, @unchecked 
         }
         guard status == errSecSuccess,
               let found = item as? [String: Any],
-              let data = found[kSecValueData as String] as? Data,
-              let secret = String(data: data, encoding: .utf8)
+              let data = found[kSecValueData as String] as? Data
         else {
             // errSecInteractionNotAllowed: the device is locked; the core reports a Provider
             // error and background work retries later.
             throw ProviderError.Failed(reason: "keychain read for \(host) failed with status \(status)")
         }
         let account = found[kSecAttrAccount as String] as? String ?? ""
-        if account == "bearer" {
-            return .bearer(token: secret)
-        }
-        return .basic(user: account, password: secret)
+        return try CredentialsItem.credentials(account: account, secret: data)
     }
 
     /// Stores (or replaces) the credentials for `host`. `account == "bearer"` stores a token.
@@ -83,3 +79,4 @@ public final class KeychainCredentialsProvider: CredentialsProvider, @unchecked 
         }
     }
 }
+#endif

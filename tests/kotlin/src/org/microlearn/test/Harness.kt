@@ -43,6 +43,9 @@ val ALL_TEST_CLASSES: List<Class<*>> = listOf(
     NudgeTest::class.java,
     QuizTest::class.java,
     SearchTest::class.java,
+    NetworkTest::class.java,
+    EncryptionTest::class.java,
+    HostileInputTest::class.java,
     PersonalTest::class.java,
 )
 

@@ -18,7 +18,7 @@ enum class WorkOutcome {
 /**
  * Maps an exception from the core to a [WorkOutcome]. Network errors, a catalog that failed
  * verification (often a CDN mid-update), a provider that could not answer yet (locked keystore)
- * and local I/O are retried; the core keeps its work committed in steps, so a retry resumes rather
+ * local I/O and a full disk (the job runs again once the learner freed space) are retried; the core keeps its work committed in steps, so a retry resumes rather
  * than restarts. Configuration errors (a bad LRS URL: `Xapi`, `InvalidArgument`), a closed core
  * and bugs fail.
  */
@@ -27,6 +27,7 @@ fun outcomeFor(e: Throwable): WorkOutcome = when (e) {
     is MicrolearnException.Content,
     is MicrolearnException.Provider,
     is MicrolearnException.Io,
+    is MicrolearnException.StorageFull,
     is MicrolearnException.Store -> WorkOutcome.RETRY
     is MicrolearnException.Cancelled -> WorkOutcome.STOP
     else -> WorkOutcome.FAIL
