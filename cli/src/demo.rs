@@ -147,13 +147,12 @@ fn quiz_day(core: &Microlearn, t: &mut Tour, day: u32, at: DateTime<Utc>) -> Cmd
 
 /// The network outbox: what the network layer would send.
 ///
-/// LEAD: fill this when the network layer (issue 11, `core/src/network/`) merges — send when a
-/// homeserver URL is given, otherwise show the queued events. Until then it lists the payloads
-/// the personal layer has ready for it (what leaves the device, already filtered by privacy).
+/// LEAD: wire this to the network layer (issue 11, `core/src/network/`, e.g. its
+/// `network_enqueue_custom` outbox) — send when a homeserver URL is given, otherwise show the
+/// queued events. Until then it lists the payloads the personal layer has ready for it (what
+/// leaves the device, already filtered by privacy).
 fn network_outbox_section(core: &Microlearn, t: &mut Tour, playlist_id: &str) -> CmdResult {
-    t.say(
-        "(the network layer is not merged yet: nothing is sent; these payloads are ready for it)",
-    );
+    t.say("(not wired to the network layer yet: nothing is sent; these payloads are ready for it)");
     let share = core.share_payload(playlist_id)?;
     t.say(format!(
         "  playlist share event         {} bytes",

@@ -26,8 +26,9 @@ use super::{PersonalError, check_id, now_ms, privacy};
 pub const FORMAT: &str = "microlearn.peer-signals";
 /// Most co-completion neighbours kept per card.
 pub const MAX_CO: usize = 100;
-/// Shrinkage of the cosine towards 0 for pairs seen few times (tuned on MovieLens 100k, see
-/// `docs/personal.md`).
+/// Shrinkage of the cosine towards 0 for pairs seen few times. On MovieLens 100k 0, 10 and 30
+/// differ by < 0.002 recall@10 (`docs/BENCHMARKS.md`); 10 is kept for sparse company catalogs,
+/// where pairs seen by 3–5 learners are common and noisy.
 pub const SHRINK: f64 = 10.0;
 /// Pairs seen fewer times than this are dropped by [`build_peer_signals`] (k-anonymity floor).
 pub const MIN_PAIR_COUNT: u32 = 3;
@@ -267,7 +268,7 @@ impl crate::Microlearn {
             .iter()
             .map(|s| (s.card.as_str(), s.completions))
             .collect();
-        self.store().write(|tx| {
+        let report = self.store().write(|tx| -> crate::Result<PeerSignalsReport> {
             tx.execute_batch("DELETE FROM personal_neighbors; DELETE FROM personal_card_stats;")?;
             let mut stat = tx.prepare_cached(
                 "INSERT OR REPLACE INTO personal_card_stats(card_id, completions, rating_count, rating_sum)
@@ -301,7 +302,14 @@ impl crate::Microlearn {
                 cards: signals.len() as u64,
                 pairs,
             })
-        })
+        })?;
+        // A full snapshot rewrites megabytes: fold the WAL back into the database now, as a
+        // catalog sync does, so later reads do not wade through a WAL of the whole import.
+        // Best effort: a busy reader only delays it to the next automatic checkpoint.
+        if let Ok(conn) = self.store().writer() {
+            let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+        Ok(report)
     }
 
     /// Imports a peer-signals file (see the module docs), replacing earlier signals.
