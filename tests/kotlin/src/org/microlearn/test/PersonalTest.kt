@@ -94,7 +94,7 @@ class PersonalTest {
                 runBlocking { me.networkJoinTopics(listOf(topic)) }
                 val pl = owner.createPlaylist("Safety", listOf("a", "b"), now = now)
                 val queued = owner.sharePlaylistToRoom(pl.id, topic)
-                assertEquals("org.microlearn.playlist", owner.networkOutbox().first { it.localId == queued }.eventType)
+                assertEquals(listOf("custom" to room), owner.networkOutbox().filter { it.localId == queued }.map { it.kind to it.roomId })
                 runBlocking { owner.networkSend() }
                 runBlocking { me.networkSync() }
                 val got = me.receivedPlaylists(room).single()
