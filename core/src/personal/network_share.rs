@@ -59,13 +59,7 @@ impl Microlearn {
     /// outbox (works offline; sent by the next `network_send`). `room` is a Matrix room id
     /// (`!…`) or a catalog topic whose room is joined. Returns the outbox id.
     pub fn share_playlist_to_room(&self, playlist_id: &str, room: &str) -> crate::Result<String> {
-        let room_id = if room.starts_with('!') {
-            room.to_owned()
-        } else {
-            self.network_topic_room(room)?.ok_or_else(|| {
-                NetworkError::NotFound(format!("no joined room for topic {room:?}"))
-            })?
-        };
+        let room_id = self.resolve_room(room)?;
         let payload = self.share_payload(playlist_id)?;
         Ok(self.network_enqueue_custom(&room_id, PLAYLIST_EVENT, &payload)?)
     }
@@ -178,6 +172,15 @@ impl Microlearn {
             }
         }
         Ok(report)
+    }
+
+    /// A `!room` id as given, else the joined room of a catalog topic.
+    pub(crate) fn resolve_room(&self, room: &str) -> Result<String, NetworkError> {
+        if room.starts_with('!') {
+            return Ok(room.to_owned());
+        }
+        self.network_topic_room(room)?
+            .ok_or_else(|| NetworkError::NotFound(format!("no joined room for topic {room:?}")))
     }
 
     fn pinned_sender(&self, shared_id: &str) -> Result<Option<String>, NetworkError> {
