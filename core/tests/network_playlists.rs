@@ -1,6 +1,7 @@
 //! Playlist sharing through a real Synapse: the owner shares a playlist to a topic room (outbox,
 //! custom event), the follower syncs and follows it, the owner changes it and re-shares, and the
-//! follower's followed copy updates while keeping its local overlay. Skips without the Synapse
+//! follower's followed copy updates while keeping its local overlay; and an accepted answer feeds
+//! expertise finding for its author only because the author opted in. Skips without the Synapse
 //! venv (fails with CI=true); see network_common.
 
 mod network_common;
@@ -111,4 +112,82 @@ async fn owner_shares_follower_follows_and_receives_updates() {
         .apply_shared_playlists(Utc::now())
         .expect("again");
     assert!(again.updated.is_empty());
+}
+
+fn event_of(d: &Device, local_id: &str) -> String {
+    d.core
+        .network_outbox()
+        .expect("outbox")
+        .into_iter()
+        .find(|i| i.local_id == local_id)
+        .and_then(|i| i.event_id)
+        .expect("sent event id")
+}
+
+/// Expertise from the network: an accepted, up-voted answer makes its author an expert for the
+/// topic on the asker's device — only because the author published an opted-in profile; another
+/// answerer who did not opt in is never listed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accepted_answers_feed_expertise_for_opted_in_peers_only() {
+    let Some(s) = synapse() else { return };
+    let asker = device(s, "asker").await;
+    let expert = device(s, "expert").await;
+    let quiet = device(s, "quiet").await;
+    let topic = format!("Expertise {}", std::process::id());
+    let room = asker
+        .core
+        .network_create_topic_room(&topic, &asker.creds)
+        .await
+        .expect("room");
+    for d in [&expert, &quiet] {
+        d.core
+            .network_join_topics(std::slice::from_ref(&topic), &d.creds)
+            .await
+            .expect("join");
+    }
+    let q = asker
+        .core
+        .network_ask(&room, None, "Who knows the refund rules?")
+        .expect("ask");
+    send(&asker).await;
+    let q = event_of(&asker, &q);
+    sync(&expert).await;
+    sync(&quiet).await;
+    let a = expert
+        .core
+        .network_answer(&room, &q, "Store credit at the lowest recent price.")
+        .expect("answer");
+    expert
+        .core
+        .set_privacy_settings(&microlearn_core::personal::PrivacySettings {
+            display_name: Some("Eve".into()),
+            expertise: true,
+            ..Default::default()
+        })
+        .expect("opt in");
+    expert
+        .core
+        .publish_expertise_to_room(&topic, Utc::now())
+        .expect("publish");
+    send(&expert).await;
+    quiet
+        .core
+        .network_answer(&room, &q, "No idea, ask a manager.")
+        .expect("answer 2");
+    send(&quiet).await;
+    let a = event_of(&expert, &a);
+    sync(&asker).await;
+    asker.core.network_vote(&room, &a, true).expect("vote");
+    asker.core.network_accept(&room, &q, &a).expect("accept");
+    send(&asker).await;
+    sync(&asker).await;
+    let stored = asker
+        .core
+        .expertise_from_network(Utc::now())
+        .expect("expertise");
+    assert_eq!(stored, 1, "only the opted-in author");
+    let experts = asker.core.who_can_help(&topic, 5).expect("who");
+    assert_eq!(experts.len(), 1, "{experts:?}");
+    assert_eq!(experts[0].display_name, "Eve");
+    assert_eq!((experts[0].accepted_answers, experts[0].votes), (1, 1));
 }
