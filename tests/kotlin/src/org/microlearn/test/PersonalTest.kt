@@ -108,6 +108,12 @@ class PersonalTest {
                 assertEquals(listOf(f.id), me.applySharedPlaylists(now = now).updated)
                 assertEquals(listOf("a", "b", "c"), me.playlist(f.id).cards)
                 assertTrue(me.applySharedPlaylists(now = now).updated.isEmpty(), "idempotent")
+                // Expertise: the owner never opted in, so publishing sends a retraction only.
+                owner.publishExpertiseToRoom(room, now = now)
+                runBlocking { owner.networkSend() }
+                runBlocking { me.networkSync() }
+                assertEquals(0uL, me.expertiseFromNetwork(now = now))
+                assertTrue(me.whoCanHelp(topic, 5u).isEmpty())
             }
         }
     }

@@ -1,7 +1,8 @@
 //! Sharing playlists through the network layer, across the FFI: share to a topic room (queued in
 //! the durable outbox as an `org.microlearn.playlist` custom event), list what was received after
-//! a sync, follow one (pinning its sender), and apply every received revision. Conversions only;
-//! the rules live in `microlearn_core::personal::network_share`.
+//! a sync, follow one (pinning its sender), and apply every received revision; publish the
+//! expertise profile and rebuild colleagues' expertise from the network's Q&A. Conversions only;
+//! the rules live in `microlearn_core::personal::{network_share, network_expertise}`.
 
 use std::time::SystemTime;
 
@@ -107,5 +108,26 @@ impl Microlearn {
     #[uniffi::method(default(now = None))]
     pub fn apply_shared_playlists(&self, now: Option<SystemTime>) -> Result<SharedPlaylistsReport> {
         Ok(self.core()?.apply_shared_playlists(instant(now))?.into())
+    }
+
+    /// Publishes the learner's expertise profile to a topic room (`!room` id or joined topic):
+    /// the profile when they opted in (mastery only if shared), else a retraction.
+    #[uniffi::method(default(now = None))]
+    pub fn publish_expertise_to_room(
+        &self,
+        room: String,
+        now: Option<SystemTime>,
+    ) -> Result<String> {
+        Ok(self
+            .core()?
+            .publish_expertise_to_room(&room, instant(now))?)
+    }
+
+    /// Rebuilds colleagues' expertise from the network store (after `network_sync`): accepted
+    /// answers and votes per topic, for senders whose newest profile opted in only. Returns how
+    /// many records are stored.
+    #[uniffi::method(default(now = None))]
+    pub fn expertise_from_network(&self, now: Option<SystemTime>) -> Result<u64> {
+        Ok(self.core()?.expertise_from_network(instant(now))?)
     }
 }
