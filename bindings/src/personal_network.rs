@@ -1,8 +1,9 @@
 //! Sharing playlists through the network layer, across the FFI: share to a topic room (queued in
 //! the durable outbox as an `org.microlearn.playlist` custom event), list what was received after
 //! a sync, follow one (pinning its sender), and apply every received revision; publish the
-//! expertise profile and rebuild colleagues' expertise from the network's Q&A. Conversions only;
-//! the rules live in `microlearn_core::personal::{network_share, network_expertise}`.
+//! expertise profile and weekly points, and rebuild colleagues' expertise (from the network's
+//! Q&A) and leaderboard points. Conversions only; the rules live in
+//! `microlearn_core::personal::{network_share, network_expertise, network_points}`.
 
 use std::time::SystemTime;
 
@@ -129,5 +130,18 @@ impl Microlearn {
     #[uniffi::method(default(now = None))]
     pub fn expertise_from_network(&self, now: Option<SystemTime>) -> Result<u64> {
         Ok(self.core()?.expertise_from_network(instant(now))?)
+    }
+
+    /// Publishes this week's points to a topic room: the points when the learner is on
+    /// leaderboards, else a retraction.
+    #[uniffi::method(default(now = None))]
+    pub fn publish_points_to_room(&self, room: String, now: Option<SystemTime>) -> Result<String> {
+        Ok(self.core()?.publish_points_to_room(&room, instant(now))?)
+    }
+
+    /// Stores colleagues' weekly points from the network store (after `network_sync`), for
+    /// senders whose newest event opted in only. Returns how many peer records were applied.
+    pub fn leaderboard_from_network(&self) -> Result<u64> {
+        Ok(self.core()?.leaderboard_from_network()?)
     }
 }

@@ -11,6 +11,7 @@
 //! - [`share`]: `SharedPlaylist` payloads, follow (read-only mirror + local overlay) and copy
 //!   (fork); the conflict rule is in `docs/personal.md`.
 //! - [`network_expertise`]: expertise records from the network's Q&A, for opted-in peers.
+//! - [`network_points`]: leaderboard points published and received through topic rooms.
 //! - [`network_share`]: sharing playlists through topic rooms (custom events, outbox, sync).
 //! - [`signals`]: the learner's own ratings and completions, and peers' anonymous aggregates
 //!   (the catalog-side `peer-signals` file).
@@ -23,6 +24,7 @@
 pub mod expertise;
 pub mod leaderboard;
 pub mod network_expertise;
+pub mod network_points;
 pub mod network_share;
 pub mod playlists;
 pub mod privacy;
