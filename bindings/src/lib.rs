@@ -12,6 +12,8 @@
 //! - [`search`], [`quiz`], [`nudge`], [`xapi`]: the other capabilities, as they land in the core.
 //! - [`network`]: the peer network on a Matrix homeserver (outbox, sync, Q&A, ratings).
 //! - [`personal`]: playlists, recommendations, expertise, leaderboards, privacy.
+//! - [`personal_network`]: playlists shared through topic rooms (outbox, sync, follow, apply)
+//!   and expertise fed from the network's Q&A.
 //! - [`cancel`]: [`CancelToken`], explicit cancellation of long work (Swift `Task` cancellation
 //!   does not drop a Rust future; Kotlin coroutine cancellation does, and both are supported).
 //! - [`providers`]: traits the app implements (credentials, connectivity, progress).
@@ -32,6 +34,7 @@ pub mod error;
 pub mod network;
 pub mod nudge;
 pub mod personal;
+pub mod personal_network;
 pub mod providers;
 pub mod quiz;
 pub mod search;

@@ -12,10 +12,12 @@ use std::path::Path;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use microlearn_core::{
     Microlearn,
+    network::{DeliverOptions, OutboxState},
     nudge::{Schedule, ShiftStart},
     personal::PlaylistKind,
     quiz::ItemKind,
     search::SearchOptions,
+    xapi::{Credentials, StaticCredentials},
 };
 
 use crate::{
@@ -145,40 +147,125 @@ fn quiz_day(core: &Microlearn, t: &mut Tour, day: u32, at: DateTime<Utc>) -> Cmd
     Ok(())
 }
 
-/// The network outbox: what the network layer would send.
-///
-/// LEAD: wire this to the network layer (issue 11, `core/src/network/`, e.g. its
-/// `network_enqueue_custom` outbox) — send when a homeserver URL is given, otherwise show the
-/// queued events. Until then it lists the payloads the personal layer has ready for it (what
-/// leaves the device, already filtered by privacy).
-fn network_outbox_section(core: &Microlearn, t: &mut Tour, playlist_id: &str) -> CmdResult {
-    t.say("(not wired to the network layer yet: nothing is sent; these payloads are ready for it)");
-    let share = core.share_payload(playlist_id)?;
-    t.say(format!(
-        "  playlist share event         {} bytes",
-        share.len()
-    ));
-    match core.ratings_payload()? {
-        Some(p) => t.say(format!(
-            "  anonymous activity event     {} ratings, {} completions, no learner id",
-            p.ratings.len(),
-            p.completions.len()
-        )),
-        None => t.say("  activity event               none (ratings off)"),
+/// Where the demo sends (`microlearn demo --homeserver URL --user U --password P`).
+pub struct DemoNet {
+    /// Homeserver URL.
+    pub homeserver: String,
+    /// User name.
+    pub user: String,
+    /// Password (used for one login call, never stored).
+    pub password: String,
+}
+
+/// The room the offline demo queues into when no topic room is joined: a placeholder that is
+/// never sent (the online demo collapses what waits there first).
+const OFFLINE_ROOM: &str = "!demo-outbox:offline.invalid";
+const DEMO_CARD: &str = "refund-no-receipt";
+const DEMO_TOPIC: &str = "refunds";
+const DEMO_QUESTION: &str = "How do I refund a customer with no receipt?";
+
+fn state(s: OutboxState) -> &'static str {
+    match s {
+        OutboxState::Pending => "pending",
+        OutboxState::Sent => "sent",
+        OutboxState::Failed => "failed",
     }
+}
+
+/// Queues the demo question and the playlist share in `room` unless they already wait there
+/// (so re-runs do not grow the outbox).
+fn queue_demo_items(core: &Microlearn, room: &str, playlist_id: &str) -> CmdResult {
+    let waiting = core
+        .network_outbox()?
+        .into_iter()
+        .any(|i| i.room_id == room && i.state == OutboxState::Pending && i.kind == "question");
+    if !waiting {
+        core.network_ask(room, Some(DEMO_CARD), DEMO_QUESTION)?;
+        core.share_playlist_to_room(playlist_id, room)?;
+    }
+    Ok(())
+}
+
+fn show_outbox(core: &Microlearn, t: &mut Tour, room: &str) -> CmdResult {
+    let items: Vec<_> = core
+        .network_outbox()?
+        .into_iter()
+        .filter(|i| i.room_id == room)
+        .collect();
+    let count = |s| items.iter().filter(|i| i.state == s).count();
     t.say(format!(
-        "  weekly points event          {}",
-        if core.weekly_points_payload(Utc::now())?.is_some() {
-            "queued"
-        } else {
-            "none (leaderboard opt-in is off)"
-        }
+        "Outbox for this room: {} pending, {} sent, {} failed (durable in SQLite, sent in order with Matrix transaction ids).",
+        count(OutboxState::Pending),
+        count(OutboxState::Sent),
+        count(OutboxState::Failed)
     ));
+    for i in items.iter().rev().take(4).rev() {
+        t.say(format!(
+            "  {:<7} {:<8} {:<24} txn {}{}",
+            state(i.state),
+            i.kind,
+            i.event_type,
+            i.txn_id,
+            i.event_id
+                .as_deref()
+                .map(|e| format!(" -> {e}"))
+                .unwrap_or_default()
+        ));
+    }
+    Ok(())
+}
+
+/// The network outbox: a question on the demo card and the playlist share are queued in the
+/// durable outbox; with a homeserver they are sent (sign in, join or create the topic room,
+/// send), otherwise they wait offline and are shown with their transaction ids.
+fn network_outbox_section(
+    core: &Microlearn,
+    t: &mut Tour,
+    playlist_id: &str,
+    net: Option<&DemoNet>,
+) -> CmdResult {
+    let Some(net) = net else {
+        let room = core
+            .network_topic_room(DEMO_TOPIC)?
+            .unwrap_or_else(|| OFFLINE_ROOM.to_owned());
+        queue_demo_items(core, &room, playlist_id)?;
+        t.say(format!(
+            "Offline: a question on {DEMO_CARD:?} and the playlist share wait in the outbox."
+        ));
+        show_outbox(core, t, &room)?;
+        t.say("Send them with `microlearn demo --homeserver URL --user U --password P`.");
+        return Ok(());
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let session = rt.block_on(core.network_login(&net.homeserver, &net.user, &net.password))?;
+    let creds = StaticCredentials(Some(Credentials::Bearer {
+        token: session.access_token.clone(),
+    }));
+    let joined = rt.block_on(core.network_join_topics(&[DEMO_TOPIC.to_owned()], &creds))?;
+    let room = match joined.joined.first() {
+        Some(r) => r.clone(),
+        None => rt.block_on(core.network_create_topic_room(DEMO_TOPIC, &creds))?,
+    };
+    // What the offline runs queued for the placeholder room collapses locally, unsent.
+    for i in core.network_outbox()? {
+        if i.room_id == OFFLINE_ROOM && i.state == OutboxState::Pending {
+            core.network_delete(OFFLINE_ROOM, &i.local_id, "demo went online")?;
+        }
+    }
+    queue_demo_items(core, &room, playlist_id)?;
+    let sent = rt.block_on(core.network_send(&creds, &DeliverOptions::default()))?;
+    t.say(format!(
+        "Signed in as {} and joined {room} (topic {DEMO_TOPIC:?}); sent {}, failed {}, pending {}.",
+        session.user_id, sent.sent, sent.failed, sent.pending
+    ));
+    show_outbox(core, t, &room)?;
     Ok(())
 }
 
 /// Runs the tour.
-pub fn run(data_dir: &Path, out: &Output) -> CmdResult {
+pub fn run(data_dir: &Path, net: Option<&DemoNet>, out: &Output) -> CmdResult {
     let core = Microlearn::open(data_dir)?;
     let run = run_number(data_dir);
     let base = Utc
@@ -317,7 +404,7 @@ pub fn run(data_dir: &Path, out: &Output) -> CmdResult {
     ));
 
     t.section(SECTIONS[9]);
-    network_outbox_section(&core, &mut t, &pl.id)?;
+    network_outbox_section(&core, &mut t, &pl.id, net)?;
 
     t.say(String::new());
     t.say(format!(

@@ -41,7 +41,17 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Load the bundled sample catalog and walk through the main features.
-    Demo,
+    Demo {
+        /// Homeserver URL: send the network outbox there (otherwise it stays queued offline).
+        #[arg(long, requires_all = ["user", "password"])]
+        homeserver: Option<String>,
+        /// Matrix user name (with --homeserver).
+        #[arg(long)]
+        user: Option<String>,
+        /// Matrix password (with --homeserver; used for one login, never stored).
+        #[arg(long)]
+        password: Option<String>,
+    },
     /// Import cards from a JSON Lines file (one card per line), all or nothing.
     Import {
         /// The .jsonl file (`-` for standard input).
@@ -121,7 +131,21 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let out = output::Output { json: cli.json };
     let result = match cli.command {
-        Command::Demo => demo::run(&cli.data_dir, &out),
+        Command::Demo {
+            homeserver,
+            user,
+            password,
+        } => {
+            let net = match (homeserver, user, password) {
+                (Some(homeserver), Some(user), Some(password)) => Some(demo::DemoNet {
+                    homeserver,
+                    user,
+                    password,
+                }),
+                _ => None,
+            };
+            demo::run(&cli.data_dir, net.as_ref(), &out)
+        }
         Command::Import { file } => content_cmd::import(&cli.data_dir, &file, &out),
         Command::Show { id } => content_cmd::show(&cli.data_dir, &id, &out),
         Command::Status => content_cmd::status(&cli.data_dir, &out),

@@ -49,6 +49,15 @@ fn demo_shows_every_section_and_reruns() {
             "explained recommendations\n{out}"
         );
         assert!(out.contains(&format!("run {run}")), "{out}");
+        // The network section: offline, the question and the playlist share wait in the
+        // outbox with their transaction ids, and a re-run does not queue them twice.
+        assert!(
+            out.contains("Outbox for this room: 2 pending, 0 sent, 0 failed"),
+            "{out}"
+        );
+        assert!(out.contains("pending question"), "{out}");
+        assert!(out.contains("org.microlearn.playlist"), "{out}");
+        assert!(out.contains("txn "), "{out}");
     }
 }
 

@@ -16,9 +16,11 @@
 //!
 //! Files: [`client`] (the HTTP API), [`outbox`], [`deliver`], [`sync`], [`events`], [`qa`], [`ratings`],
 //! [`posting`], [`moderation`], [`media`], [`find`] (posts in search), [`custom`] (other modules' events),
+//! [`contrib`] (answers and votes per author),
 //! [`schema`], [`error`].
 
 pub mod client;
+pub mod contrib;
 pub mod custom;
 pub mod deliver;
 pub mod error;

@@ -140,7 +140,7 @@ pub fn is_moderator(conn: &Connection, room: &str, user: &str) -> Result<bool, N
 }
 
 /// The accepted answer of `question` (asked by `asker` in `room`), if a valid accept exists.
-fn accepted_answer(
+pub(crate) fn accepted_answer(
     conn: &Connection,
     room: &str,
     question: &str,

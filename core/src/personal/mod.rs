@@ -10,6 +10,9 @@
 //! - [`playlists`]: create, rename, delete, reorder, add/remove cards, progress.
 //! - [`share`]: `SharedPlaylist` payloads, follow (read-only mirror + local overlay) and copy
 //!   (fork); the conflict rule is in `docs/personal.md`.
+//! - [`network_expertise`]: expertise records from the network's Q&A, for opted-in peers.
+//! - [`network_points`]: leaderboard points published and received through topic rooms.
+//! - [`network_share`]: sharing playlists through topic rooms (custom events, outbox, sync).
 //! - [`signals`]: the learner's own ratings and completions, and peers' anonymous aggregates
 //!   (the catalog-side `peer-signals` file).
 //! - [`recommend`]: "if you liked this" and "next for you" (item-item co-occurrence with
@@ -20,6 +23,9 @@
 
 pub mod expertise;
 pub mod leaderboard;
+pub mod network_expertise;
+pub mod network_points;
+pub mod network_share;
 pub mod playlists;
 pub mod privacy;
 pub mod recommend;
@@ -29,6 +35,7 @@ pub mod signals;
 
 pub use expertise::{Expert, PeerContribution};
 pub use leaderboard::{LeaderboardEntry, LeaderboardScope, PeerPoints, WeeklyPoints};
+pub use network_share::{PLAYLIST_EVENT, ReceivedPlaylist, SharedPlaylistsReport};
 pub use playlists::{Playlist, PlaylistKind, PlaylistProgress};
 pub use privacy::{PrivacySettings, RatingSharing};
 pub use recommend::{Reason, Recommendation};

@@ -50,7 +50,7 @@ class NetworkTest {
     }
 
     /** A signed-in learner whose provider hands the token back from the "keystore". */
-    private fun learner(prefix: String): Pair<Microlearn, String> {
+    internal fun learner(prefix: String): Pair<Microlearn, String> {
         val core = Microlearn.open(tempDataDir().path)
         val (name, password) = register(prefix)
         val session = runBlocking { core.networkLogin(hs, name, password) }

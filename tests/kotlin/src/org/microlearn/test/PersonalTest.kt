@@ -4,6 +4,7 @@
 package org.microlearn.test
 
 import java.time.Instant
+import kotlinx.coroutines.runBlocking
 import org.junit.Test
 import org.microlearn.Microlearn
 import org.microlearn.MicrolearnException
@@ -75,6 +76,44 @@ class PersonalTest {
                 assertEquals(listOf("a", "b", "c"), me.playlist(c.id).cards, "a copy is a fork")
                 assertTrue(me.applyShared(v1, now = now).stale, "an older revision changes nothing")
                 assertFailsWith<MicrolearnException.InvalidArgument> { me.applyShared("{\"format\":1}", now = now) }
+            }
+        }
+    }
+
+    /** Through the real Synapse (NetworkTest's learners): share, follow, owner update, apply. */
+    @Test
+    fun playlistSharedThroughSynapseUpdatesTheFollowedCopy() {
+        val net = NetworkTest()
+        val (owner, _) = net.learner("plo")
+        val (me, _) = net.learner("plf")
+        owner.use {
+            me.use {
+                seed(owner); seed(me)
+                val topic = "Kotlin playlists ${System.nanoTime()}"
+                val room = runBlocking { owner.networkCreateTopicRoom(topic) }
+                runBlocking { me.networkJoinTopics(listOf(topic)) }
+                val pl = owner.createPlaylist("Safety", listOf("a", "b"), now = now)
+                val queued = owner.sharePlaylistToRoom(pl.id, topic)
+                assertEquals(listOf("custom" to room), owner.networkOutbox().filter { it.localId == queued }.map { it.kind to it.roomId })
+                runBlocking { owner.networkSend() }
+                runBlocking { me.networkSync() }
+                val got = me.receivedPlaylists(room).single()
+                assertEquals(listOf("a", "b"), got.cards)
+                val f = me.followReceivedPlaylist(got.eventId, now = now)
+                assertEquals(PlaylistKind.FOLLOWED, f.kind)
+                owner.addToPlaylist(pl.id, "c", now = now)
+                owner.sharePlaylistToRoom(pl.id, room)
+                runBlocking { owner.networkSend() }
+                runBlocking { me.networkSync() }
+                assertEquals(listOf(f.id), me.applySharedPlaylists(now = now).updated)
+                assertEquals(listOf("a", "b", "c"), me.playlist(f.id).cards)
+                assertTrue(me.applySharedPlaylists(now = now).updated.isEmpty(), "idempotent")
+                // Expertise: the owner never opted in, so publishing sends a retraction only.
+                owner.publishExpertiseToRoom(room, now = now)
+                runBlocking { owner.networkSend() }
+                runBlocking { me.networkSync() }
+                assertEquals(0uL, me.expertiseFromNetwork(now = now))
+                assertTrue(me.whoCanHelp(topic, 5u).isEmpty())
             }
         }
     }
