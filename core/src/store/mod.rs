@@ -12,6 +12,8 @@ pub mod cipher;
 pub mod schema;
 pub(crate) mod settings;
 
+mod checkpoint;
+
 use std::{
     path::{Path, PathBuf},
     sync::{Mutex, MutexGuard},
@@ -168,12 +170,16 @@ pub struct Store {
     key: Option<DatabaseKey>,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// Checkpoints the WAL off the callers' threads (the writer's automatic checkpoint is off).
+    checkpointer: checkpoint::Checkpointer,
 }
 
 impl Drop for Store {
-    /// Closes the readers first, so that the writer closes last: the last connection to close
-    /// checkpoints the WAL into the database and removes it, which a read-only reader cannot do.
+    /// Stops and joins the checkpointer (closing its connection), then closes the readers, so
+    /// that the writer closes last: the last connection to close checkpoints the WAL into the
+    /// database and removes it, which a read-only reader cannot do.
     fn drop(&mut self) {
+        self.checkpointer.stop();
         if let Ok(mut pool) = self.readers.lock() {
             pool.clear();
         }
@@ -201,11 +207,18 @@ impl Store {
         configure(&writer, path, key)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
         schema::migrate(&mut writer, schema::ALL)?;
+        let ckpt_conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        configure(&ckpt_conn, path, key)?;
+        let checkpointer = checkpoint::Checkpointer::start(&mut writer, ckpt_conn)?;
         Ok(Self {
             path: path.to_owned(),
             key: key.cloned(),
             writer: Mutex::new(writer),
             readers: Mutex::new(vec![]),
+            checkpointer,
         })
     }
 
@@ -369,5 +382,123 @@ mod tests {
             })
             .expect("q");
         assert_eq!(exists, 0);
+    }
+
+    /// Commits `n` transactions of about one page each.
+    fn commit_pages(store: &Store, n: usize) {
+        store
+            .write(|tx| {
+                tx.execute_batch("CREATE TABLE IF NOT EXISTS big(x BLOB)")
+                    .map_err(StoreError::from)
+            })
+            .expect("create");
+        for _ in 0..n {
+            store
+                .write(|tx| {
+                    tx.execute("INSERT INTO big VALUES (zeroblob(3000))", [])
+                        .map_err(StoreError::from)
+                })
+                .expect("insert");
+        }
+    }
+
+    /// Polls `ok` for up to 20 s.
+    fn eventually(mut ok: impl FnMut() -> bool) -> bool {
+        let until = std::time::Instant::now() + Duration::from_secs(20);
+        while std::time::Instant::now() < until {
+            if ok() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    fn check_background_checkpoints(store: &Store) {
+        let n = 3 * checkpoint::CHECKPOINT_PAGES as usize;
+        commit_pages(store, n);
+        // The automatic checkpoint is off on the writer: only the background thread bounds
+        // the WAL; without it, it would hold all `n` pages and more.
+        assert!(
+            eventually(|| store.checkpointer.runs() > 0),
+            "no background checkpoint"
+        );
+        // Once a checkpoint completed, the next commit restarts the WAL from its start.
+        assert!(
+            eventually(|| {
+                commit_pages(store, 1);
+                store.checkpointer.wal_pages() < checkpoint::CHECKPOINT_PAGES
+            }),
+            "the WAL kept growing: {} pages",
+            store.checkpointer.wal_pages()
+        );
+        let rows: i64 = store
+            .read(|c| {
+                c.query_row("SELECT count(*) FROM big", [], |r| r.get(0))
+                    .map_err(StoreError::from)
+            })
+            .expect("count");
+        assert!(rows as usize > n);
+    }
+
+    #[test]
+    fn background_thread_checkpoints_and_drop_joins_it_and_removes_the_wal() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("m.db");
+        let store = Store::open(&path).expect("open");
+        let auto: i64 = store
+            .writer()
+            .expect("writer")
+            .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+            .expect("pragma");
+        assert_eq!(auto, 0, "the writer still checkpoints inside commits");
+        check_background_checkpoints(&store);
+        let shared = store.checkpointer.shared();
+        drop(store);
+        assert!(
+            shared.upgrade().is_none(),
+            "the checkpointer outlived the store"
+        );
+        assert!(
+            !dir.path().join("m.db-wal").exists(),
+            "the WAL was left behind"
+        );
+        // Opened and dropped many times (the bindings' leak tests): nothing piles up.
+        for _ in 0..50 {
+            let store = Store::open(&path).expect("reopen");
+            commit_pages(&store, 1);
+        }
+        assert!(
+            !dir.path().join("m.db-wal").exists(),
+            "the WAL was left behind"
+        );
+    }
+
+    #[cfg(feature = "encryption")]
+    #[test]
+    fn encrypted_store_checkpoints_in_the_background() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("m.db");
+        let key = DatabaseKey::from_bytes(&[7; cipher::KEY_LEN]).expect("key");
+        let store = Store::open_with_key(&path, Some(&key)).expect("open");
+        check_background_checkpoints(&store);
+        drop(store);
+        assert!(
+            !dir.path().join("m.db-wal").exists(),
+            "the WAL was left behind"
+        );
+        let store = Store::open_with_key(&path, Some(&key)).expect("reopen");
+        let rows: i64 = store
+            .read(|c| {
+                c.query_row("SELECT count(*) FROM big", [], |r| r.get(0))
+                    .map_err(StoreError::from)
+            })
+            .expect("count");
+        assert!(rows > 0);
+        drop(store);
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::NotADatabase { .. })
+        ));
     }
 }
