@@ -253,50 +253,15 @@ impl crate::Microlearn {
                 apply_in(tx, &p, now)?;
                 return playlists::load(tx, &id);
             }
-            let id = format!("fw-{}", uuid::Uuid::new_v4().simple());
-            tx.execute(
-                "INSERT INTO personal_playlists(id, title, description, kind, owner_id, owner_name,
-                     source_id, source_revision, revision, created_ms, updated_ms)
-                 VALUES (?1, ?2, ?3, 'followed', ?4, ?5, ?6, ?7, 0, ?8, ?8)",
-                params![
-                    id,
-                    p.title.trim(),
-                    p.description,
-                    p.owner,
-                    p.owner_name,
-                    p.id,
-                    p.revision as i64,
-                    now_ms(now)
-                ],
-            )?;
-            playlists::write_items(tx, &id, &p.cards)?;
-            playlists::load(tx, &id)
+            insert_from_shared(tx, &p, SharedKind::Followed, now)
         })
     }
 
     /// Copies a shared playlist: a fork the learner owns and edits freely.
     pub fn copy_shared(&self, payload: &str, now: DateTime<Utc>) -> crate::Result<Playlist> {
         let p = SharedPlaylist::parse(payload)?;
-        self.store().write(|tx| {
-            let id = format!("pl-{}", uuid::Uuid::new_v4().simple());
-            tx.execute(
-                "INSERT INTO personal_playlists(id, title, description, kind, owner_id, owner_name,
-                     source_id, source_revision, revision, created_ms, updated_ms)
-                 VALUES (?1, ?2, ?3, 'copy', ?4, ?5, ?6, ?7, 1, ?8, ?8)",
-                params![
-                    id,
-                    p.title.trim(),
-                    p.description,
-                    p.owner,
-                    p.owner_name,
-                    p.id,
-                    p.revision as i64,
-                    now_ms(now)
-                ],
-            )?;
-            playlists::write_items(tx, &id, &p.cards)?;
-            playlists::load(tx, &id)
-        })
+        self.store()
+            .write(|tx| insert_from_shared(tx, &p, SharedKind::Copy, now))
     }
 }
 
@@ -446,4 +411,45 @@ mod tests {
         f(&mut p);
         serde_json::to_string(&p).expect("ser")
     }
+}
+
+/// How a shared playlist lands on this device: a followed mirror or a copy (a fork).
+#[derive(Clone, Copy)]
+enum SharedKind {
+    Followed,
+    Copy,
+}
+
+/// Inserts a new local playlist from a colleague's payload: a followed mirror (`fw-` id, local
+/// revision 0: the learner has not edited it) or a copy (`pl-` id, revision 1: the learner's own).
+fn insert_from_shared(
+    tx: &rusqlite::Transaction<'_>,
+    p: &SharedPlaylist,
+    kind: SharedKind,
+    now: DateTime<Utc>,
+) -> crate::Result<Playlist> {
+    let (prefix, kind, revision) = match kind {
+        SharedKind::Followed => ("fw", "followed", 0),
+        SharedKind::Copy => ("pl", "copy", 1),
+    };
+    let id = format!("{prefix}-{}", uuid::Uuid::new_v4().simple());
+    tx.execute(
+        "INSERT INTO personal_playlists(id, title, description, kind, owner_id, owner_name,
+             source_id, source_revision, revision, created_ms, updated_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+        params![
+            id,
+            p.title.trim(),
+            p.description,
+            kind,
+            p.owner,
+            p.owner_name,
+            p.id,
+            p.revision as i64,
+            revision,
+            now_ms(now)
+        ],
+    )?;
+    playlists::write_items(tx, &id, &p.cards)?;
+    playlists::load(tx, &id)
 }
