@@ -56,9 +56,7 @@ impl Microlearn {
                 topics: vec![],
             },
         };
-        let json =
-            serde_json::to_string(&ev).map_err(|e| super::PersonalError::Corrupt(e.to_string()))?;
-        Ok(self.network_enqueue_custom(&room_id, EXPERTISE_EVENT, &json)?)
+        self.enqueue_json_event(&room_id, EXPERTISE_EVENT, &ev)
     }
 
     /// Rebuilds colleagues' expertise records from the network store (call after a sync): each

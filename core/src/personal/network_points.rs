@@ -67,9 +67,7 @@ impl Microlearn {
                 topics: vec![],
             },
         };
-        let json =
-            serde_json::to_string(&ev).map_err(|e| super::PersonalError::Corrupt(e.to_string()))?;
-        Ok(self.network_enqueue_custom(&room_id, POINTS_EVENT, &json)?)
+        self.enqueue_json_event(&room_id, POINTS_EVENT, &ev)
     }
 
     /// Stores colleagues' weekly points from the network store (call after a sync): each

@@ -64,6 +64,19 @@ impl Microlearn {
         Ok(self.network_enqueue_custom(&room_id, PLAYLIST_EVENT, &payload)?)
     }
 
+    /// Queues `event` as JSON under `event_type` in `room_id`'s outbox (the opt-in profile and
+    /// points events). Returns the outbox id.
+    pub(super) fn enqueue_json_event(
+        &self,
+        room_id: &str,
+        event_type: &str,
+        event: &impl Serialize,
+    ) -> crate::Result<String> {
+        let json = serde_json::to_string(event)
+            .map_err(|e| super::PersonalError::Corrupt(e.to_string()))?;
+        Ok(self.network_enqueue_custom(room_id, event_type, &json)?)
+    }
+
     /// Shared playlists received (after a network sync), optionally of one room: the newest
     /// revision per sender and playlist, oldest first. Malformed payloads and the learner's own
     /// shares are left out.
