@@ -156,15 +156,10 @@ async fn lost_answers_and_502_never_lose_or_duplicate() {
     let room = room_with(s, &a, &[], "Proxy").await;
     let proxy = FaultProxy::start(&s.url).await;
     let (_, user) = a.core.network_account().expect("account");
-    let device_id = {
-        let conn = rusqlite::Connection::open(a.dir.path().join("microlearn.db")).expect("db");
-        conn.query_row(
-            "SELECT value FROM network_settings WHERE key='device_id'",
-            [],
-            |r| r.get::<_, String>(0),
-        )
-        .expect("device")
-    };
+    let device_id = a.stored_text(
+        "SELECT value FROM network_settings WHERE key='device_id'",
+        [],
+    );
     a.core
         .network_set_account(&proxy.url, &user, &device_id)
         .expect("through proxy");
@@ -476,15 +471,7 @@ async fn banned_unknown_room_and_oversized_media_are_kept_as_failed() {
         .network_sync(&c.creds, &SyncOptions::default())
         .await
         .expect("sync");
-    let tip_ev = {
-        let conn = rusqlite::Connection::open(c.dir.path().join("microlearn.db")).expect("db");
-        conn.query_row(
-            "SELECT event_id FROM network_posts WHERE kind='tip'",
-            [],
-            |r| r.get::<_, String>(0),
-        )
-        .expect("tip")
-    };
+    let tip_ev = c.stored_text("SELECT event_id FROM network_posts WHERE kind='tip'", []);
     let file = c
         .core
         .network_tip_media(&tip_ev, &c.creds, 1 << 20)

@@ -149,15 +149,10 @@ async fn peers_ask_answer_vote_accept_rate_and_search() {
         .network_questions(&room, QuestionSort::Recent, 10)
         .expect("questions");
     assert_eq!(answers.len(), 2);
-    let expert_answer = {
-        let conn = rusqlite::Connection::open(asker.dir.path().join("microlearn.db")).expect("db");
-        conn.query_row(
-            "SELECT event_id FROM network_posts WHERE kind='answer' AND sender=?1",
-            [&expert.user.user_id],
-            |r| r.get::<_, String>(0),
-        )
-        .expect("expert answer stored")
-    };
+    let expert_answer = asker.stored_text(
+        "SELECT event_id FROM network_posts WHERE kind='answer' AND sender=?1",
+        [&expert.user.user_id],
+    );
     asker
         .core
         .network_vote(&room, &expert_answer, true)
@@ -335,7 +330,7 @@ async fn flags_reports_redactions_and_custom_events() {
             .expect("s")
             .is_empty()
     );
-    let conn = rusqlite::Connection::open(a.dir.path().join("microlearn.db")).expect("db");
+    let conn = a.db();
     let left: i64 = conn
         .query_row(
             "SELECT count(*) FROM network_events WHERE content LIKE '%top shelf%'",

@@ -259,6 +259,23 @@ pub struct Device {
 }
 
 impl Device {
+    /// The device's database file opened directly, to look at what the core stored.
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(
+            self.dir
+                .path()
+                .join(microlearn_core::microlearn::DATABASE_FILE),
+        )
+        .expect("open the device's database")
+    }
+
+    /// The one text value `sql` selects from the device's database.
+    pub fn stored_text(&self, sql: &str, params: impl rusqlite::Params) -> String {
+        self.db()
+            .query_row(sql, params, |r| r.get::<_, String>(0))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
     pub fn creds_for(token: &str) -> StaticCredentials {
         StaticCredentials(Some(Credentials::Bearer {
             token: token.to_owned(),
